@@ -1,0 +1,90 @@
+// A private TPM manufacturer CA (swtpm_localca) whose EK certificates nodes and tests trust.
+// Everything lives in the CA's own directory; nothing is written to system paths.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ConstellationError } from '../errors.js';
+
+const run = promisify(execFile);
+
+export interface LocalCa {
+  readonly dir: string;
+  /** PEM of the self-signed root that EK certificates chain to (via `intermediatePem`). */
+  rootPem(): Promise<string>;
+  intermediatePem(): Promise<string>;
+}
+
+/** Creates the CA's configuration; swtpm_localca makes the keys on first use. */
+export async function createLocalCa(dir?: string, manufacturer = 'constellation-local'): Promise<LocalCa> {
+  const caDir = resolve(dir ?? (await mkdtemp(join(tmpdir(), 'tpm-ca-'))));
+  await mkdir(caDir, { recursive: true });
+  await writeFile(
+    join(caDir, 'swtpm-localca.conf'),
+    [
+      `statedir = ${caDir}`,
+      `signingkey = ${join(caDir, 'signkey.pem')}`,
+      `issuercert = ${join(caDir, 'issuercert.pem')}`,
+      `certserial = ${join(caDir, 'certserial')}`,
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(caDir, 'swtpm-localca.options'),
+    `--platform-manufacturer ${manufacturer}\n--platform-version 2.1\n--platform-model swtpm\n`,
+  );
+  return {
+    dir: caDir,
+    rootPem: () => readFile(join(caDir, 'swtpm-localca-rootca-cert.pem'), 'utf8'),
+    intermediatePem: () => readFile(join(caDir, 'issuercert.pem'), 'utf8'),
+  };
+}
+
+/** Provisions a TPM state directory with RSA-2048 and ECC EKs and their certificates in NV. */
+export async function createEkCertificates(
+  ca: LocalCa,
+  stateDir: string,
+  pcrBanks: readonly string[],
+): Promise<void> {
+  const setupConf = join(stateDir, 'swtpm_setup.conf');
+  await writeFile(
+    setupConf,
+    [
+      'create_certs_tool = /usr/bin/swtpm_localca',
+      `create_certs_tool_config = ${join(ca.dir, 'swtpm-localca.conf')}`,
+      `create_certs_tool_options = ${join(ca.dir, 'swtpm-localca.options')}`,
+      `active_pcr_banks = ${pcrBanks.join(',')}`,
+      '',
+    ].join('\n'),
+  );
+  try {
+    await run('swtpm_setup', [
+      '--tpm2',
+      '--tpmstate',
+      stateDir,
+      '--create-ek-cert',
+      '--create-platform-cert',
+      '--lock-nvram',
+      '--pcr-banks',
+      pcrBanks.join(','),
+      '--config',
+      setupConf,
+      '--logfile',
+      join(stateDir, 'setup.log'),
+      '--overwrite',
+    ]);
+  } catch (error) {
+    let log = '';
+    try {
+      log = await readFile(join(stateDir, 'setup.log'), 'utf8');
+    } catch {
+      // no log written
+    }
+    throw new ConstellationError(
+      'SWTPM_SETUP_FAILED',
+      `Expected swtpm_setup to provision EK certificates in ${stateDir} but it failed: ${(error as Error).message} ${log.trim()}`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,25 @@
+// Per-test software TPMs: started fresh, stopped and deleted in the test's teardown.
+import type { Test } from 'tap';
+import { startSwtpm, type Swtpm, type SwtpmOptions } from '../../lib/swtpm/swtpm-process.js';
+import { createLocalCa, type LocalCa } from '../../lib/swtpm/local-ca.js';
+
+process.env.TSS2_LOG ??= 'all+NONE';
+
+let sharedCa: Promise<LocalCa> | undefined;
+
+/** One local manufacturer CA per test process (its keys are made on first EK provisioning). */
+export function testCa(): Promise<LocalCa> {
+  sharedCa ??= createLocalCa();
+  return sharedCa;
+}
+
+/** A fresh swtpm for test `t`; `withEkCert` provisions EKs with certificates from {@link testCa}. */
+export async function swtpmFor(
+  t: Pick<Test, 'teardown'>,
+  options: Omit<SwtpmOptions, 'ca'> & { withEkCert?: boolean } = {},
+): Promise<Swtpm> {
+  const { withEkCert, ...rest } = options;
+  const tpm = await startSwtpm(withEkCert === true ? { ...rest, ca: await testCa() } : rest);
+  t.teardown(() => tpm.stop());
+  return tpm;
+}
