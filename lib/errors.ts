@@ -50,12 +50,14 @@ export class TpmError extends ConstellationError {
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `${value.constructor.name} of ${value.length} bytes`;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array)
+    return `${value.constructor.name} of ${value.length} bytes`;
   if (Array.isArray(value)) {
     const shown = value.length <= 8 ? JSON.stringify(value) : `array of ${value.length} items`;
     return `${shown} of type array`;
   }
-  if (typeof value === 'string') return value.length <= 64 ? `"${value}" of type string` : `string of ${value.length} chars`;
+  if (typeof value === 'string')
+    return value.length <= 64 ? `"${value}" of type string` : `string of ${value.length} chars`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     return `${String(value)} of type ${typeof value}`;
   }

@@ -42,11 +42,7 @@ export async function createLocalCa(dir?: string, manufacturer = 'constellation-
 }
 
 /** Provisions a TPM state directory with RSA-2048 and ECC EKs and their certificates in NV. */
-export async function createEkCertificates(
-  ca: LocalCa,
-  stateDir: string,
-  pcrBanks: readonly string[],
-): Promise<void> {
+export async function createEkCertificates(ca: LocalCa, stateDir: string, pcrBanks: readonly string[]): Promise<void> {
   const setupConf = join(stateDir, 'swtpm_setup.conf');
   await writeFile(
     setupConf,

@@ -84,17 +84,21 @@ export async function startSwtpm(options: SwtpmOptions = {}): Promise<Swtpm> {
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      resolveExit(code);
+    }),
+  );
   const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (error) =>
+    child.once('error', (error) => {
       reject(
         new ConstellationError(
           'SWTPM_UNAVAILABLE',
           `Expected the swtpm executable on PATH but starting it failed: ${error.message}. Install it with: apt-get install swtpm swtpm-tools`,
           { cause: error },
         ),
-      ),
-    ),
+      );
+    }),
   );
   const early = exited.then((code) => {
     throw new ConstellationError(

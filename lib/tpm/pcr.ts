@@ -10,7 +10,12 @@ export const PCR_COUNT = 24;
 export const PCR_DIGEST_SIZE: Readonly<Record<PcrBank, number>> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 /** TPM_ALG_ID of each bank's hash. */
-export const PCR_BANK_ALG: Readonly<Record<PcrBank, number>> = { sha1: 0x0004, sha256: 0x000b, sha384: 0x000c, sha512: 0x000d };
+export const PCR_BANK_ALG: Readonly<Record<PcrBank, number>> = {
+  sha1: 0x0004,
+  sha256: 0x000b,
+  sha384: 0x000c,
+  sha512: 0x000d,
+};
 
 /** PCR indices per bank, e.g. `{ sha256: [0, 4, 7] }`. Indices are kept in ascending order. */
 export type PcrSelection = Partial<Record<PcrBank, readonly number[]>>;
