@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEventLog, replayEventLog, EV } from '../lib/attestation/eventlog/index.js';
+import { measure } from './measure.js';
 
 const root = fileURLToPath(new URL('../test/vectors/tpm/', import.meta.url));
 const candidates = ['go-tpm-tools/eventlogs', 'go-attestation']
@@ -15,21 +16,6 @@ const bytes = readFileSync(largest);
 const probe = parseEventLog(bytes);
 const bank = probe.banks.includes('sha256') ? 'sha256' : (probe.banks[0] ?? 'sha1');
 const digests = probe.events.filter((e) => e.type !== EV.NO_ACTION).flatMap((e) => e.digests[bank] ?? []);
-
-function measure(name: string, fn: () => void): number {
-  for (let i = 0; i < 50; i++) fn(); // warm-up
-  let runs = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0n;
-  while (elapsed < 1_000_000_000n) {
-    fn();
-    runs++;
-    elapsed = process.hrtime.bigint() - start;
-  }
-  const msEach = Number(elapsed) / 1e6 / runs;
-  console.log(`${name.padEnd(44)} ${(1000 / msEach).toFixed(0).padStart(8)} ops/s  ${msEach.toFixed(3)} ms each`);
-  return msEach;
-}
 
 console.log(`log: ${largest.slice(root.length)} (${bytes.length} bytes, ${probe.events.length} events, bank ${bank})`);
 const parseOnly = measure('parse (incl. digest consistency)', () => parseEventLog(bytes));

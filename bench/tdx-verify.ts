@@ -10,21 +10,7 @@ import { ConstellationError } from '../lib/errors.js';
 import { clearCertificateCache } from '../lib/attestation/tdx/certificate-cache.js';
 import { SYNTHETIC_TIME, syntheticTdx } from '../test/unit/attestation/tdx/synthetic-intel-pki.js';
 import { tdxVector, V4_QUOTE, V4_TIME, v4Collateral } from '../test/unit/attestation/tdx/tdx-vectors.js';
-
-function measure(name: string, fn: () => void): number {
-  for (let i = 0; i < 50; i++) fn(); // warm-up
-  let runs = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0n;
-  while (elapsed < 1_000_000_000n) {
-    fn();
-    runs++;
-    elapsed = process.hrtime.bigint() - start;
-  }
-  const msEach = Number(elapsed) / 1e6 / runs;
-  console.log(`${name.padEnd(58)} ${(1000 / msEach).toFixed(0).padStart(7)} ops/s  ${msEach.toFixed(3)} ms each`);
-  return msEach;
-}
+import { measure } from './measure.js';
 
 /** Runs a verification that must end in TDX_TCB_LEVEL_NOT_FOUND (the upstream outcome of the v4 vector). */
 function expectTcbLevelNotFound(options: VerifyTdxQuoteOptions): void {

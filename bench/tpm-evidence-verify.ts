@@ -15,6 +15,7 @@ import {
   EVENTLOG_DIR,
   syntheticQuote,
 } from '../test/unit/attestation/verify/synthetic-tpm.js';
+import { measure } from './measure.js';
 
 const dir = fileURLToPath(EVENTLOG_DIR);
 // Default: the largest recorded log; pass another file name of test/vectors/tpm/go-tpm-tools/eventlogs to compare.
@@ -43,25 +44,6 @@ const policy = parsePolicy({
     },
   },
 });
-
-/** Best of 7 rounds of about 300 ms each: the machine is shared, so the fastest round is the least disturbed. */
-function measure(name: string, fn: () => void): number {
-  for (let i = 0; i < 50; i++) fn(); // warm-up
-  let best = Infinity;
-  for (let round = 0; round < 7; round++) {
-    let runs = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    while (elapsed < 300_000_000n) {
-      fn();
-      runs++;
-      elapsed = process.hrtime.bigint() - start;
-    }
-    best = Math.min(best, Number(elapsed) / 1e6 / runs);
-  }
-  console.log(`${name.padEnd(58)} ${(1000 / best).toFixed(0).padStart(7)} ops/s  ${best.toFixed(3)} ms each`);
-  return best;
-}
 
 console.log(`event log: ${largest} (${boot.log.length} bytes); AK ECDSA P-256; EK RSA-2048 cert from an RSA-2048 CA`);
 const quoteOnly = measure('baseline: verifyQuote alone (24 sha256 PCRs)', () =>

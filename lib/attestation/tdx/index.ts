@@ -24,4 +24,3 @@ export {
   type VerifyTdxQuoteOptions,
 } from './quote-verifier.js';
 export { evaluateTdxPolicy, type TdxPolicy, type TdxRtmrRule, type TdxMaskedValue } from './tdx-policy.js';
-export { parseTdxPolicy } from './tdx-policy-json.js';

@@ -4,13 +4,13 @@ import {
   evaluateTdxPolicy,
   evaluateTdxTcb,
   parseSignedCollateralJson,
-  parseTdxPolicy,
   readTdxTcbInfo,
   verifyTdxQuoteSync,
   type TdxPolicy,
   type TdxQuoteBody,
   type VerifiedTdxState,
 } from '../../../../lib/attestation/tdx/index.js';
+import { parsePolicy } from '../../../../lib/attestation/policy/policy-parser.js';
 import { COS_QUOTE, COS_TIME, expectedQuote, tdxVector, V5_QUOTE, V5_TIME } from './tdx-vectors.js';
 
 const cos = verifyTdxQuoteSync({ quote: tdxVector(COS_QUOTE), now: COS_TIME });
@@ -224,13 +224,19 @@ t.test('invalid policies are InputErrors naming the setting', (t) => {
   t.end();
 });
 
-t.test('parseTdxPolicy reads the JSON section', (t) => {
-  const policy = parseTdxPolicy({
+function tdxSection(json: unknown): TdxPolicy {
+  const policy = parsePolicy({ tdx: json }).tdx;
+  if (policy === undefined) throw new Error('expected a tdx policy');
+  return policy;
+}
+
+t.test('the tdx section of a policy file is read into a TdxPolicy', (t) => {
+  const policy = tdxSection({
     mrTd: [expected.mrtd],
-    rtmrs: { 0: { expected: expected.rtmr0 }, 3: { expected: [expected.rtmr3], mode: 'warn' } },
+    rtmrs: { 0: { expected: [expected.rtmr0] }, 3: { expected: [expected.rtmr3], mode: 'warn' } },
     allowDebug: false,
     tdAttributes: { expected: '0x10000000', mask: '0xffffffffffffffff' },
-    xfam: { expected: 393447 },
+    xfam: { expected: '393447' },
     minimumTeeTcbSvn: '04010700000000000000000000000000',
     allowedTcbStatuses: ['UpToDate', 'SWHardeningNeeded'],
     allowMissingCollateral: true,
@@ -254,8 +260,8 @@ t.test('parseTdxPolicy reads the JSON section', (t) => {
   ];
   for (const [path, json] of bad) {
     t.throws(
-      () => parseTdxPolicy(json),
-      { constructor: InputError, code: 'INVALID_ARGUMENT', message: new RegExp(path.replace(/[.[\]]/g, '\\$&')) },
+      () => parsePolicy({ tdx: json }),
+      { code: 'POLICY_INVALID', message: new RegExp(path.replace(/^policy/, '').replace(/[.[\]]/g, '\\$&')) },
       path,
     );
   }
