@@ -28,7 +28,7 @@ export function parseEfiImageLoad(data: Buffer): EfiImageLoad {
   if (pathLength > BigInt(reader.remaining)) {
     throw malformed('device path within the event data', reader.offset, `length ${pathLength}`);
   }
-  const devicePath = reader.bytesOf(Number(pathLength), 'UEFI_IMAGE_LOAD_EVENT.DevicePath');
+  const devicePath = reader.take(Number(pathLength), 'UEFI_IMAGE_LOAD_EVENT.DevicePath');
   const devicePathNodes = parseDevicePath(devicePath);
   return devicePathNodes === undefined
     ? { imageLocation, imageLength, linkTimeAddress, devicePath }

@@ -21,12 +21,12 @@ export interface SignatureEntry {
  */
 export function parseUefiVariableData(data: Buffer, allowTrailingBytes = false): UefiVariable {
   const reader = new LogReader(data);
-  const vendorGuid = formatEfiGuid(reader.bytesOf(16, 'UEFI_VARIABLE_DATA.VariableName GUID'));
+  const vendorGuid = formatEfiGuid(reader.take(16, 'UEFI_VARIABLE_DATA.VariableName GUID'));
   const nameLength = reader.u64('UEFI_VARIABLE_DATA.UnicodeNameLength');
   const dataLength = reader.u64('UEFI_VARIABLE_DATA.VariableDataLength');
   const nameBytes = boundedLength(nameLength * 2n, reader, 'UnicodeName');
-  const name = reader.bytesOf(nameBytes, 'UEFI_VARIABLE_DATA.UnicodeName').toString('utf16le');
-  const value = reader.bytesOf(boundedLength(dataLength, reader, 'VariableData'), 'UEFI_VARIABLE_DATA.VariableData');
+  const name = reader.take(nameBytes, 'UEFI_VARIABLE_DATA.UnicodeName').toString('utf16le');
+  const value = reader.take(boundedLength(dataLength, reader, 'VariableData'), 'UEFI_VARIABLE_DATA.VariableData');
   if (reader.remaining !== 0 && !allowTrailingBytes) {
     throw malformed('end of UEFI_VARIABLE_DATA', reader.offset, `${reader.remaining} trailing bytes`);
   }
@@ -39,7 +39,7 @@ export function parseSignatureLists(value: Buffer): SignatureEntry[] {
   const entries: SignatureEntry[] = [];
   while (reader.remaining > 0) {
     const start = reader.offset;
-    const signatureType = formatEfiGuid(reader.bytesOf(16, 'EFI_SIGNATURE_LIST.SignatureType'));
+    const signatureType = formatEfiGuid(reader.take(16, 'EFI_SIGNATURE_LIST.SignatureType'));
     const listSize = reader.u32('EFI_SIGNATURE_LIST.SignatureListSize');
     const headerSize = reader.u32('EFI_SIGNATURE_LIST.SignatureHeaderSize');
     const signatureSize = reader.u32('EFI_SIGNATURE_LIST.SignatureSize');
@@ -50,13 +50,13 @@ export function parseSignatureLists(value: Buffer): SignatureEntry[] {
     if (signatureSize < 16 || bodySize % signatureSize !== 0) {
       throw malformed('SignatureSize ≥ 16 dividing the list body', start, `SignatureSize ${signatureSize}`);
     }
-    reader.bytesOf(headerSize, 'EFI_SIGNATURE_LIST.SignatureHeader');
+    reader.take(headerSize, 'EFI_SIGNATURE_LIST.SignatureHeader');
     for (let i = 0; i < bodySize / signatureSize; i++) {
-      const owner = formatEfiGuid(reader.bytesOf(16, 'EFI_SIGNATURE_DATA.SignatureOwner'));
+      const owner = formatEfiGuid(reader.take(16, 'EFI_SIGNATURE_DATA.SignatureOwner'));
       entries.push({
         signatureType,
         owner,
-        data: reader.bytesOf(signatureSize - 16, 'EFI_SIGNATURE_DATA.SignatureData'),
+        data: reader.take(signatureSize - 16, 'EFI_SIGNATURE_DATA.SignatureData'),
       });
     }
   }

@@ -110,13 +110,13 @@ function readData(reader: LogReader): Buffer {
   const at = reader.offset;
   const size = reader.u32('event data size');
   if (size > reader.remaining) throw malformed(`${size} bytes of event data`, at + 4, `${reader.remaining} bytes left`);
-  return reader.bytesOf(size, 'event data');
+  return reader.take(size, 'event data');
 }
 
 /** TCG_PCR_EVENT: PCR index, type, SHA-1 digest, size, data. */
 function readSha1Record(reader: LogReader, seq: number, options: RecordParseOptions): TcgEvent {
   const { offset, pcr, type } = readHeader(reader, options);
-  const digest = reader.bytesOf(SHA1_DIGEST_SIZE, 'SHA-1 digest');
+  const digest = reader.take(SHA1_DIGEST_SIZE, 'SHA-1 digest');
   const data = readData(reader);
   return makeEvent(seq, offset, pcr, type, { sha1: digest }, data);
 }
@@ -150,7 +150,7 @@ function readAgileRecord(
     }
     seen.add(algId);
     // Unknown algorithms are skipped by the size the Spec ID event declared for them.
-    const digest = reader.bytesOf(declared.digestSize, `0x${algId.toString(16)} digest`);
+    const digest = reader.take(declared.digestSize, `0x${algId.toString(16)} digest`);
     if (declared.bank !== undefined) digests[declared.bank] = digest;
   }
   const data = readData(reader);
@@ -173,9 +173,9 @@ function makeEvent(
 /** TCG_EfiSpecIDEventStruct: signature, platformClass, version, uintnSize, algorithms, vendorInfo. */
 function parseSpecIdAlgorithms(header: TcgEvent): DeclaredAlgorithm[] {
   const reader = new LogReader(header.data);
-  reader.bytesOf(16, 'Spec ID signature');
+  reader.take(16, 'Spec ID signature');
   reader.u32('platformClass');
-  reader.bytesOf(3, 'spec version');
+  reader.take(3, 'spec version');
   reader.u8('uintnSize');
   const countAt = reader.offset;
   const count = reader.u32('numberOfAlgorithms');
@@ -197,7 +197,7 @@ function parseSpecIdAlgorithms(header: TcgEvent): DeclaredAlgorithm[] {
     algorithms.push(bank === undefined ? { algId, digestSize } : { algId, digestSize, bank });
   }
   const vendorInfoSize = reader.u8('vendorInfoSize');
-  reader.bytesOf(vendorInfoSize, 'vendorInfo');
+  reader.take(vendorInfoSize, 'vendorInfo');
   if (reader.remaining !== 0) {
     throw malformed('end of the Spec ID event', header.offset + 32 + reader.offset, `${reader.remaining} extra bytes`);
   }

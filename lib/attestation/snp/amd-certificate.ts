@@ -3,19 +3,19 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import {
   DER_TAG,
-  decodeBitString,
-  decodeOid,
-  decodeSmallUnsigned,
-  decodeString,
-  decodeTime,
+  derBitString,
   derBytes,
   derChildren,
+  derOid,
+  derString,
+  derTime,
+  derUnsigned,
   derValue,
   expectTag,
   readDerRoot,
   type DerNode,
-} from './der-reader.js';
-import { snpError } from './snp-error.js';
+} from '../../asn1/der-reader.js';
+import { snpDerFailure as fail, snpError } from './snp-error.js';
 
 const OID_RSASSA_PSS = '1.2.840.113549.1.1.10';
 const OID_MGF1 = '1.2.840.113549.1.1.8';
@@ -66,21 +66,21 @@ function child(children: readonly DerNode[], index: number, what: string): DerNo
 function parsePssParameters(params: DerNode | undefined): PssParameters {
   const result = { hash: '1.3.14.3.2.26', mgfHash: '1.3.14.3.2.26', saltLength: 20, trailerField: 1 };
   if (!params) return result;
-  for (const field of derChildren(expectTag(params, DER_TAG.sequence, 'RSASSA-PSS parameters'))) {
-    const [inner] = derChildren(field);
+  for (const field of derChildren(params, fail, DER_TAG.sequence, 'RSASSA-PSS parameters')) {
+    const [inner] = derChildren(field, fail);
     if (!inner) throw malformed('Malformed certificate: empty RSASSA-PSS parameter');
     if (field.tag === 0xa0) {
-      result.hash = decodeOid(child(derChildren(inner), 0, 'PSS hash algorithm'));
+      result.hash = derOid(child(derChildren(inner, fail), 0, 'PSS hash algorithm'), fail);
     } else if (field.tag === 0xa1) {
-      const mgf = derChildren(inner);
-      if (decodeOid(child(mgf, 0, 'PSS mask generation function')) !== OID_MGF1) {
+      const mgf = derChildren(inner, fail);
+      if (derOid(child(mgf, 0, 'PSS mask generation function'), fail) !== OID_MGF1) {
         throw malformed('Malformed certificate: expected MGF1 as the RSASSA-PSS mask generation function');
       }
-      result.mgfHash = decodeOid(child(derChildren(child(mgf, 1, 'MGF1 hash')), 0, 'MGF1 hash algorithm'));
+      result.mgfHash = derOid(child(derChildren(child(mgf, 1, 'MGF1 hash'), fail), 0, 'MGF1 hash algorithm'), fail);
     } else if (field.tag === 0xa2) {
-      result.saltLength = decodeSmallUnsigned(inner, 'PSS salt length');
+      result.saltLength = derUnsigned(inner, fail, 'PSS salt length');
     } else if (field.tag === 0xa3) {
-      result.trailerField = decodeSmallUnsigned(inner, 'PSS trailer field');
+      result.trailerField = derUnsigned(inner, fail, 'PSS trailer field');
     } else {
       throw malformed(`Malformed certificate: unknown RSASSA-PSS parameter tag 0x${field.tag.toString(16)}`);
     }
@@ -89,11 +89,11 @@ function parsePssParameters(params: DerNode | undefined): PssParameters {
 }
 
 function commonName(name: DerNode): string {
-  for (const rdn of derChildren(expectTag(name, DER_TAG.sequence, 'Name'))) {
-    for (const attribute of derChildren(expectTag(rdn, DER_TAG.set, 'RelativeDistinguishedName'))) {
-      const parts = derChildren(expectTag(attribute, DER_TAG.sequence, 'AttributeTypeAndValue'));
-      if (decodeOid(child(parts, 0, 'attribute type')) === OID_COMMON_NAME) {
-        return decodeString(child(parts, 1, 'common name'), 'common name');
+  for (const rdn of derChildren(name, fail, DER_TAG.sequence, 'Name')) {
+    for (const attribute of derChildren(rdn, fail, DER_TAG.set, 'RelativeDistinguishedName')) {
+      const parts = derChildren(attribute, fail, DER_TAG.sequence, 'AttributeTypeAndValue');
+      if (derOid(child(parts, 0, 'attribute type'), fail) === OID_COMMON_NAME) {
+        return derString(child(parts, 1, 'common name'), fail, 'common name');
       }
     }
   }
@@ -103,15 +103,15 @@ function commonName(name: DerNode): string {
 function parseExtensions(node: DerNode | undefined): Map<string, Buffer> {
   const extensions = new Map<string, Buffer>();
   if (!node) return extensions;
-  const [list] = derChildren(node);
+  const [list] = derChildren(node, fail);
   if (!list) throw malformed('Malformed certificate: empty extensions');
-  for (const extension of derChildren(expectTag(list, DER_TAG.sequence, 'Extensions'))) {
-    const parts = derChildren(expectTag(extension, DER_TAG.sequence, 'Extension'));
-    const oid = decodeOid(child(parts, 0, 'extension id'));
+  for (const extension of derChildren(list, fail, DER_TAG.sequence, 'Extensions')) {
+    const parts = derChildren(extension, fail, DER_TAG.sequence, 'Extension');
+    const oid = derOid(child(parts, 0, 'extension id'), fail);
     const value = parts[parts.length - 1];
     if (!value || parts.length < 2 || parts.length > 3) throw malformed(`Malformed certificate: extension ${oid}`);
     if (extensions.has(oid)) throw malformed(`Malformed certificate: extension ${oid} appears twice`);
-    extensions.set(oid, derValue(expectTag(value, DER_TAG.octetString, `extension ${oid} value`)));
+    extensions.set(oid, derValue(expectTag(value, DER_TAG.octetString, fail, `extension ${oid} value`)));
   }
   return extensions;
 }
@@ -119,26 +119,26 @@ function parseExtensions(node: DerNode | undefined): Map<string, Buffer> {
 /** Parses one DER certificate. Throws VerificationError('SNP_CERT_MALFORMED') on any structural problem. */
 export function parseAmdCertificate(input: Uint8Array): AmdCertificate {
   const der = Buffer.from(input);
-  const root = expectTag(readDerRoot(der), DER_TAG.sequence, 'Certificate');
-  const top = derChildren(root);
+  const root = expectTag(readDerRoot(der, fail), DER_TAG.sequence, fail, 'Certificate');
+  const top = derChildren(root, fail);
   if (top.length !== 3) throw malformed(`Malformed certificate: expected 3 top-level elements, got ${top.length}`);
-  const tbsNode = expectTag(child(top, 0, 'tbsCertificate'), DER_TAG.sequence, 'tbsCertificate');
-  const algorithm = derChildren(expectTag(child(top, 1, 'signatureAlgorithm'), DER_TAG.sequence, 'AlgorithmId'));
-  const signatureAlgorithmOid = decodeOid(child(algorithm, 0, 'signature algorithm'));
+  const tbsNode = expectTag(child(top, 0, 'tbsCertificate'), DER_TAG.sequence, fail, 'tbsCertificate');
+  const algorithm = derChildren(child(top, 1, 'signatureAlgorithm'), fail, DER_TAG.sequence, 'AlgorithmId');
+  const signatureAlgorithmOid = derOid(child(algorithm, 0, 'signature algorithm'), fail);
   const pss = signatureAlgorithmOid === OID_RSASSA_PSS ? parsePssParameters(algorithm[1]) : undefined;
-  const signature = decodeBitString(child(top, 2, 'signatureValue'), 'signatureValue');
+  const signature = derBitString(child(top, 2, 'signatureValue'), fail, 'signatureValue');
 
-  const tbs = derChildren(tbsNode);
+  const tbs = derChildren(tbsNode, fail);
   let index = 0;
   if (tbs[0]?.tag === 0xa0) index = 1; // explicit version; v1 certificates omit it
-  const serial = derValue(expectTag(child(tbs, index, 'serialNumber'), DER_TAG.integer, 'serialNumber'));
+  const serial = derValue(expectTag(child(tbs, index, 'serialNumber'), DER_TAG.integer, fail, 'serialNumber'));
   const innerAlgorithm = child(tbs, index + 1, 'tbs signature algorithm');
   // RFC 5280 requires both to be equal; a difference is a signature problem, reported when checking the chain.
   const signatureAlgorithmsMatch = derBytes(innerAlgorithm).equals(derBytes(child(top, 1, 'signatureAlgorithm')));
   const issuer = child(tbs, index + 2, 'issuer');
-  const validity = derChildren(expectTag(child(tbs, index + 3, 'validity'), DER_TAG.sequence, 'Validity'));
+  const validity = derChildren(child(tbs, index + 3, 'validity'), fail, DER_TAG.sequence, 'Validity');
   const subject = child(tbs, index + 4, 'subject');
-  const spki = expectTag(child(tbs, index + 5, 'subjectPublicKeyInfo'), DER_TAG.sequence, 'SubjectPublicKeyInfo');
+  const spki = expectTag(child(tbs, index + 5, 'subjectPublicKeyInfo'), DER_TAG.sequence, fail, 'SubjectPublicKeyInfo');
   const extensionsNode = tbs.slice(index + 6).find((node) => node.tag === 0xa3);
 
   let publicKey: KeyObject;
@@ -159,8 +159,8 @@ export function parseAmdCertificate(input: Uint8Array): AmdCertificate {
     subjectDer: derBytes(subject),
     issuerCommonName: commonName(issuer),
     subjectCommonName: commonName(subject),
-    notBefore: decodeTime(child(validity, 0, 'notBefore'), 'notBefore'),
-    notAfter: decodeTime(child(validity, 1, 'notAfter'), 'notAfter'),
+    notBefore: derTime(child(validity, 0, 'notBefore'), fail, 'notBefore'),
+    notAfter: derTime(child(validity, 1, 'notAfter'), fail, 'notAfter'),
     publicKey,
     extensions: parseExtensions(extensionsNode),
     fingerprint: createHash('sha256').update(der).digest('hex'),

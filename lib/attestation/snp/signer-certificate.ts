@@ -1,8 +1,8 @@
 // A VCEK (chip-unique, Versioned Chip Endorsement Key) or VLEK (Versioned Loaded Endorsement Key,
 // per cloud provider) certificate and the AMD extensions that bind it to a chip and a TCB.
 import { certificateFromDerOrPem, type AmdCertificate } from './amd-certificate.js';
-import { DER_TAG, decodeSmallUnsigned, decodeString, readDerRoot } from './der-reader.js';
-import { snpError } from './snp-error.js';
+import { DER_TAG, derString, derUnsigned, readDerRoot } from '../../asn1/der-reader.js';
+import { snpDerFailure as fail, snpError } from './snp-error.js';
 import { parseProductName, type SnpProduct } from './snp-product.js';
 
 /** AMD's arc for SEV certificate extensions (AMD VCEK/VLEK certificate specification). */
@@ -49,17 +49,17 @@ function extension(certificate: AmdCertificate, oid: string, name: string): Buff
 }
 
 function splExtension(certificate: AmdCertificate, oid: string, name: string): number {
-  const spl = decodeSmallUnsigned(readDerRoot(extension(certificate, oid, name)), name);
+  const spl = derUnsigned(readDerRoot(extension(certificate, oid, name), fail), fail, name);
   if (spl > 255) throw snpError('SNP_CERT_MALFORMED', `Expected ${name} in 0..255, got ${spl}`);
   return spl;
 }
 
 function stringExtension(certificate: AmdCertificate, oid: string, name: string): string {
-  const node = readDerRoot(extension(certificate, oid, name));
+  const node = readDerRoot(extension(certificate, oid, name), fail);
   if (node.tag !== DER_TAG.ia5String && node.tag !== DER_TAG.utf8String && node.tag !== DER_TAG.printableString) {
     throw snpError('SNP_CERT_MALFORMED', `Expected a string for ${name}, got tag 0x${node.tag.toString(16)}`);
   }
-  return decodeString(node, name);
+  return derString(node, fail, name);
 }
 
 /** Reads the AMD extensions of a parsed VCEK/VLEK certificate. */
@@ -88,8 +88,9 @@ export function signerFromCertificate(certificate: AmdCertificate): SnpSignerCer
     ...(fmc === undefined ? {} : { fmc }),
   };
   const structVersion = certificate.extensions.has(SNP_EXTENSION_OID.structVersion)
-    ? decodeSmallUnsigned(
-        readDerRoot(extension(certificate, SNP_EXTENSION_OID.structVersion, 'structVersion')),
+    ? derUnsigned(
+        readDerRoot(extension(certificate, SNP_EXTENSION_OID.structVersion, 'structVersion'), fail),
+        fail,
         'structVersion',
       )
     : 0;

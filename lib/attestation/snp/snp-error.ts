@@ -24,3 +24,8 @@ export type SnpErrorCode = (typeof SNP_ERROR_CODES)[number];
 export function snpError(code: SnpErrorCode, message: string): VerificationError {
   return new VerificationError(code, message);
 }
+
+/** The DER reader's failure factory for AMD certificates: every structural problem is SNP_CERT_MALFORMED. */
+export function snpDerFailure(message: string): VerificationError {
+  return snpError('SNP_CERT_MALFORMED', `Malformed DER: ${message}`);
+}

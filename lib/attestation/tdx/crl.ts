@@ -2,7 +2,17 @@
 // against the issuing certificate, validity window checked at `now`, then queried by serial.
 import { verify } from 'node:crypto';
 import { VerificationError } from '../../errors.js';
-import { DER_TAG, derChildren, derIntegerHex, derOid, derTime, expectTag, parseDer } from './der-reader.js';
+import {
+  DER_TAG,
+  derBitString,
+  derBytes,
+  derChildren,
+  derIntegerHex,
+  derOid,
+  derTime,
+  expectTag,
+  readDerRoot,
+} from '../../asn1/der-reader.js';
 import { TDX_ERROR } from './tdx-error-codes.js';
 import type { X509Fields } from './x509-fields.js';
 
@@ -23,42 +33,41 @@ export function parseCrl(bytes: Uint8Array | string, what: string): Crl {
   const fail = (message: string): VerificationError =>
     new VerificationError(TDX_ERROR.CRL_INVALID, `${what}: ${message}`);
   const der = typeof bytes === 'string' ? pemCrlToDer(bytes, fail) : Buffer.from(bytes);
-  const [tbs, algorithm, signatureValue] = derChildren(parseDer(der, fail), fail, DER_TAG.SEQUENCE);
+  const [tbs, algorithm, signatureValue] = derChildren(readDerRoot(der, fail), fail, DER_TAG.sequence);
   if (tbs === undefined || algorithm === undefined || signatureValue === undefined) {
     throw fail('expected tbsCertList, signatureAlgorithm and signatureValue');
   }
-  const [algorithmOid] = derChildren(algorithm, fail, DER_TAG.SEQUENCE);
+  const [algorithmOid] = derChildren(algorithm, fail, DER_TAG.sequence);
   if (algorithmOid === undefined || derOid(algorithmOid, fail) !== ECDSA_WITH_SHA256) {
     throw fail('expected signature algorithm ecdsa-with-SHA256');
   }
-  const bitString = expectTag(signatureValue, DER_TAG.BIT_STRING, fail).content;
-  if (bitString[0] !== 0) throw fail('expected a signature BIT STRING with no unused bits');
+  const signature = derBitString(signatureValue, fail, 'the signature');
 
-  const fields = derChildren(tbs, fail, DER_TAG.SEQUENCE);
-  const rest = fields[0]?.tag === DER_TAG.INTEGER ? fields.slice(1) : fields;
+  const fields = derChildren(tbs, fail, DER_TAG.sequence);
+  const rest = fields[0]?.tag === DER_TAG.integer ? fields.slice(1) : fields;
   const [, issuer, thisUpdate, nextUpdate, maybeRevoked] = rest;
   if (issuer === undefined || thisUpdate === undefined || nextUpdate === undefined) {
     throw fail('expected issuer, thisUpdate and nextUpdate');
   }
-  if (nextUpdate.tag !== DER_TAG.UTC_TIME && nextUpdate.tag !== DER_TAG.GENERALIZED_TIME) {
+  if (nextUpdate.tag !== DER_TAG.utcTime && nextUpdate.tag !== DER_TAG.generalizedTime) {
     throw fail('expected a nextUpdate time (Intel CRLs always carry one)');
   }
   const revokedSerials = new Set<string>();
-  if (maybeRevoked?.tag === DER_TAG.SEQUENCE) {
-    for (const entry of derChildren(maybeRevoked, fail, DER_TAG.SEQUENCE)) {
-      const [serial] = derChildren(entry, fail, DER_TAG.SEQUENCE);
+  if (maybeRevoked?.tag === DER_TAG.sequence) {
+    for (const entry of derChildren(maybeRevoked, fail, DER_TAG.sequence)) {
+      const [serial] = derChildren(entry, fail, DER_TAG.sequence);
       if (serial === undefined) throw fail('expected a serial number in each revoked entry');
       revokedSerials.add(derIntegerHex(serial, fail));
     }
   }
   return {
     what,
-    issuerDer: expectTag(issuer, DER_TAG.SEQUENCE, fail).encoded,
-    thisUpdate: derTime(thisUpdate, fail),
-    nextUpdate: derTime(nextUpdate, fail),
+    issuerDer: derBytes(expectTag(issuer, DER_TAG.sequence, fail, 'issuer')),
+    thisUpdate: derTime(thisUpdate, fail, 'thisUpdate'),
+    nextUpdate: derTime(nextUpdate, fail, 'nextUpdate'),
     revokedSerials,
-    tbs: tbs.encoded,
-    signature: bitString.subarray(1),
+    tbs: derBytes(tbs),
+    signature,
   };
 }
 

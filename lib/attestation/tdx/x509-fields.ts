@@ -1,7 +1,17 @@
 // The X.509 fields node:crypto's X509Certificate does not expose in a usable form: raw issuer and
 // subject names (for CRL issuer matching), the serial as hex, validity as dates, and extensions by OID.
 import { X509Certificate } from 'node:crypto';
-import { DER_TAG, derChildren, derIntegerHex, derOid, derTime, parseDer, type DerFailure } from './der-reader.js';
+import {
+  DER_TAG,
+  derBytes,
+  derChildren,
+  derIntegerHex,
+  derOid,
+  derTime,
+  derValue,
+  readDerRoot,
+  type DerFailure,
+} from '../../asn1/der-reader.js';
 
 export interface X509Fields {
   readonly certificate: X509Certificate;
@@ -15,37 +25,37 @@ export interface X509Fields {
 }
 
 export function readX509Fields(certificate: X509Certificate, fail: DerFailure): X509Fields {
-  const [tbs] = derChildren(parseDer(certificate.raw, fail), fail, DER_TAG.SEQUENCE);
+  const [tbs] = derChildren(readDerRoot(certificate.raw, fail), fail, DER_TAG.sequence);
   if (tbs === undefined) throw fail('expected a TBSCertificate');
-  const fields = derChildren(tbs, fail, DER_TAG.SEQUENCE);
+  const fields = derChildren(tbs, fail, DER_TAG.sequence);
   const hasVersion = fields[0]?.tag === 0xa0;
   const [serial, , issuer, validity, subject] = fields.slice(hasVersion ? 1 : 0);
   if (serial === undefined || issuer === undefined || validity === undefined || subject === undefined) {
     throw fail('expected serial, issuer, validity and subject in the TBSCertificate');
   }
-  const [notBefore, notAfter] = derChildren(validity, fail, DER_TAG.SEQUENCE);
+  const [notBefore, notAfter] = derChildren(validity, fail, DER_TAG.sequence);
   if (notBefore === undefined || notAfter === undefined) throw fail('expected notBefore and notAfter');
   const extensions = new Map<string, Buffer>();
   const extensionsWrapper = fields.find((f) => f.tag === 0xa3);
   if (extensionsWrapper !== undefined) {
     const [list] = derChildren(extensionsWrapper, fail);
-    for (const extension of list === undefined ? [] : derChildren(list, fail, DER_TAG.SEQUENCE)) {
-      const parts = derChildren(extension, fail, DER_TAG.SEQUENCE);
+    for (const extension of list === undefined ? [] : derChildren(list, fail, DER_TAG.sequence)) {
+      const parts = derChildren(extension, fail, DER_TAG.sequence);
       const oid = parts[0];
       const value = parts[parts.length - 1];
-      if (oid === undefined || value === undefined || value.tag !== DER_TAG.OCTET_STRING) {
+      if (oid === undefined || value === undefined || value.tag !== DER_TAG.octetString) {
         throw fail('expected an extension of OID, optional critical flag and OCTET STRING');
       }
-      extensions.set(derOid(oid, fail), value.content);
+      extensions.set(derOid(oid, fail), derValue(value));
     }
   }
   return {
     certificate,
     serialHex: derIntegerHex(serial, fail),
-    issuerDer: issuer.encoded,
-    subjectDer: subject.encoded,
-    notBefore: derTime(notBefore, fail),
-    notAfter: derTime(notAfter, fail),
+    issuerDer: derBytes(issuer),
+    subjectDer: derBytes(subject),
+    notBefore: derTime(notBefore, fail, 'notBefore'),
+    notAfter: derTime(notAfter, fail, 'notAfter'),
     extensions,
   };
 }
