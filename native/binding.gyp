@@ -32,6 +32,10 @@
     {
       "target_name": "tee_guest",
       "sources": ["src/tee-guest.cc"]
+    },
+    {
+      "target_name": "systemd",
+      "sources": ["src/sd-notify.cc"]
     }
   ]
 }

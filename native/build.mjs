@@ -1,4 +1,4 @@
-// Builds the native addons (tpm2-<os>-<arch>.node and tee_guest.node) with npm's bundled node-gyp, offline:
+// Builds the native addons (tpm2-<os>-<arch>.node, tee_guest.node and systemd.node) with npm's bundled node-gyp, offline:
 // Node headers come from --nodedir=/usr, never from a download. Checks the toolchain first so a missing piece
 // is named with its fix instead of surfacing as a compiler error deep in the log.
 import { spawnSync } from 'node:child_process';
