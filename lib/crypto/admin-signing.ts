@@ -18,7 +18,11 @@ export interface AdminSigningKey {
 
 /** Ed25519 key pair from seed = HKDF(master key, master salt, 'key-adminSigning', 32). */
 export function adminSigningKey(secret: MasterSecret): AdminSigningKey {
-  const seed = deriveDataKey(secret, ADMIN_SIGNING_KEY_ID, 32);
+  return adminSigningKeyFromSeed(deriveDataKey(secret, ADMIN_SIGNING_KEY_ID, 32));
+}
+
+/** The admin key pair from its 32-byte seed (e.g. the KMS's `adminSigning` data key); wipes the seed. */
+export function adminSigningKeyFromSeed(seed: Buffer): AdminSigningKey {
   const privateKey = createPrivateKey({
     key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
     format: 'der',

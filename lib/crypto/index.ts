@@ -30,6 +30,7 @@ export {
   ADMIN_SIGNING_KEY_ID,
   POLICY_UPDATE_LABEL,
   adminSigningKey,
+  adminSigningKeyFromSeed,
   policyUpdateDigest,
   signPolicyUpdate,
   verifyPolicyUpdate,

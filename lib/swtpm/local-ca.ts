@@ -1,7 +1,7 @@
 // A private TPM manufacturer CA (swtpm_localca) whose EK certificates nodes and tests trust.
 // Everything lives in the CA's own directory; nothing is written to system paths.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,6 +54,10 @@ export async function createEkCertificates(ca: LocalCa, stateDir: string, pcrBan
       '',
     ].join('\n'),
   );
+  // swtpm_localca keeps a serial-number file in the CA directory: provisioning several TPMs from one CA at
+  // the same time (a local cluster starting its nodes) must not interleave, or certificates share serials
+  // and swtpm_setup fails.
+  const release = await lockCa(ca.dir);
   try {
     await run('swtpm_setup', [
       '--tpm2',
@@ -82,5 +86,36 @@ export async function createEkCertificates(ca: LocalCa, stateDir: string, pcrBan
       `Expected swtpm_setup to provision EK certificates in ${stateDir} but it failed: ${(error as Error).message} ${log.trim()}`,
       { cause: error },
     );
+  } finally {
+    await release();
+  }
+}
+
+const LOCK_WAIT_MS = 60_000;
+const LOCK_STALE_MS = 30_000;
+
+/** An exclusive lock file in the CA directory, shared between processes; a stale one (a crashed holder) is broken. */
+async function lockCa(caDir: string): Promise<() => Promise<void>> {
+  const path = join(caDir, '.provisioning.lock');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(path).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > LOCK_STALE_MS) await rm(path, { force: true });
+      else if (Date.now() > deadline) {
+        throw new ConstellationError(
+          'SWTPM_CA_BUSY',
+          `Expected to lock the local CA at ${caDir} within ${LOCK_WAIT_MS} ms but ${path} stayed in place`,
+        );
+      } else await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
   }
 }

@@ -1,0 +1,158 @@
+// Join storm: N node processes (each with its own swtpm) loop joins with fresh evidence against a real KMS +
+// JoinService; prints joins/s, p50 and p99 per join (node-side, TPM time included) and the JoinService's own
+// CPU time per join (from /proc, so the nodes' TPM time is excluded), next to plain mutual-TLS gRPC unary calls
+// measured in the same run. Run: node --import tsx bench/join-storm.ts [nodes=4] [joins per node=10]
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { credentials, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
+import { createAttestedIdentity } from '../lib/atls/index.js';
+import { bindServer, shutdownServer } from '../lib/rpc/index.js';
+import { KeyServiceClient, KeyServiceService, type GetDataKeyResponse } from '../proto/gen/kms.js';
+import { spawnNode, startCluster, startJoinService } from '../test/integration/join/agent-processes.js';
+
+const nodes = Number(process.argv[2] ?? 4);
+const joinsPerNode = Number(process.argv[3] ?? 10);
+const cleanups: (() => unknown)[] = [];
+const t = { teardown: (fn: () => unknown) => cleanups.push(fn) };
+
+/** utime + stime of a process in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function joinStorm(): Promise<{ perSecond: number; p50: number; p99: number; cpuPerJoin: number }> {
+  const cluster = await startCluster(t);
+  const service = await startJoinService(t, cluster);
+  const pid = service.agent.child.pid;
+  if (pid === undefined) throw new Error('the JoinService process has no pid');
+  const specs = Array.from({ length: nodes }, (_, index) => ({
+    address: service.address,
+    caDir: cluster.ca.dir,
+    serviceAkName: service.akName,
+    diskUuid: randomUUID(),
+    nodeName: `bench-${index}`,
+    joins: joinsPerNode,
+  }));
+  const procs = specs.map((spec) => spawnNode(t, spec));
+  await Promise.all(procs.map((p) => p.line((v) => v.event === 'ready')));
+  const cpuBefore = cpuMs(pid);
+  const started = performance.now();
+  const ends = await Promise.all(
+    procs.map((p) => p.line<{ event: string }>((v) => v.event === 'done' || v.event === 'failed')),
+  );
+  const wall = performance.now() - started;
+  const cpu = cpuMs(pid) - cpuBefore;
+  if (ends.some((end) => end.event !== 'done')) throw new Error('a node failed to join');
+  const latencies = procs
+    .flatMap((p) => p.stdoutLines as { event: string; ms: number }[])
+    .filter((v) => v.event === 'joined')
+    .map((v) => v.ms)
+    .sort((a, b) => a - b);
+  return {
+    perSecond: (latencies.length * 1000) / wall,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerJoin: cpu / latencies.length,
+  };
+}
+
+/** A self-signed client certificate (clientAuth): the attested identity is server-only by design. */
+async function clientIdentity(): Promise<{ keyPem: string; certPem: string }> {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=bench-client',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    keys,
+    signingAlgorithm: algorithm,
+    extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false)],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const keyPem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
+    type: 'pkcs8',
+    format: 'pem',
+  });
+  return { keyPem: keyPem as string, certPem: cert.toString('pem') };
+}
+
+/** The same number of concurrent loops of plain mutual-TLS unary calls (KeyService shape, trivial handler). */
+async function mtlsBaseline(calls: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const serverId = await createAttestedIdentity();
+  const clientId = await clientIdentity();
+  const server = new Server();
+  server.addService(KeyServiceService, {
+    getDataKey: (_call: unknown, cb: (e: null, r: GetDataKeyResponse) => void) => {
+      cb(null, { dataKey: Buffer.alloc(32) });
+    },
+  });
+  const port = await bindServer(
+    server,
+    '127.0.0.1:0',
+    ServerCredentials.createSsl(
+      Buffer.from(clientId.certPem),
+      [{ private_key: Buffer.from(serverId.keyPem), cert_chain: Buffer.from(serverId.certPem) }],
+      true,
+    ),
+  );
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: nodes }, async () => {
+      // A fresh channel per call, as each join dials afresh.
+      for (let i = 0; i < calls / nodes; i++) {
+        const client = new KeyServiceClient(
+          `127.0.0.1:${port}`,
+          credentials.createSsl(
+            Buffer.from(serverId.certPem),
+            Buffer.from(clientId.keyPem),
+            Buffer.from(clientId.certPem),
+          ),
+        );
+        const begin = performance.now();
+        await new Promise<void>((resolve, reject) =>
+          client.getDataKey({ dataKeyId: 'x', length: 32 }, (error: ServiceError | null) => {
+            if (error) reject(error);
+            else resolve();
+          }),
+        );
+        latencies.push(performance.now() - begin);
+        client.close();
+      }
+    }),
+  );
+  const wall = performance.now() - started;
+  await shutdownServer(server, 1000);
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: (latencies.length * 1000) / wall,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+try {
+  const joins = await joinStorm();
+  const mtls = await mtlsBaseline(nodes * joinsPerNode);
+  const row = (name: string, r: { perSecond: number; p50: number; p99: number }): string =>
+    `${name.padEnd(44)} ${r.perSecond.toFixed(1).padStart(8)} /s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`;
+  console.log(`${nodes} node processes x ${joinsPerNode} joins (fresh channel, aTLS attest, challenge, quote, ticket)`);
+  console.log(row('verified joins (end to end, node TPM included)', joins));
+  console.log(row('mutual-TLS gRPC unary call (fresh channel)', mtls));
+  console.log(`ratio join/mTLS p50: ${(joins.p50 / mtls.p50).toFixed(1)}x`);
+  console.log(
+    `JoinService CPU per join: ${joins.cpuPerJoin.toFixed(2)} ms -> ${(1000 / joins.cpuPerJoin).toFixed(0)} verified joins/s per core of service time (target >= 300)`,
+  );
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
