@@ -2,17 +2,28 @@
 // JoinService; prints joins/s, p50 and p99 per join (node-side, TPM time included) and the JoinService's own
 // CPU time per join (from /proc, so the nodes' TPM time is excluded), next to plain mutual-TLS gRPC unary calls
 // measured in the same run. Run: node --import tsx bench/join-storm.ts [nodes=4] [joins per node=10]
+// `verify [joins]` prints only the verification-only figure.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, randomUUID, webcrypto } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { credentials, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
-import { createAttestedIdentity } from '../lib/atls/index.js';
+import { ChallengeBook, createAttestedIdentity, sealTo } from '../lib/atls/index.js';
+import { issueQemuVtpmEvidence } from '../lib/attestation/issuers/qemu-vtpm-issuer.js';
+import { deriveDataKey, generateMasterSecret } from '../lib/crypto/index.js';
+import { joinRequestDigest } from '../lib/join/request-digest.js';
+import { Tpm } from '../native/tpm.js';
+import { createJoinProtocol } from '../agents/joinservice/join-protocol.js';
+import { parseJoinPolicy } from '../agents/joinservice/join-policy.js';
+import { PolicyStore } from '../agents/joinservice/policy-store.js';
+import { swtpmFor, testCa } from '../test/helpers/swtpm.js';
 import { bindServer, shutdownServer } from '../lib/rpc/index.js';
 import { KeyServiceClient, KeyServiceService, type GetDataKeyResponse } from '../proto/gen/kms.js';
 import { spawnNode, startCluster, startJoinService } from '../test/integration/join/agent-processes.js';
 
-const nodes = Number(process.argv[2] ?? 4);
+// `verify [joins]` runs only the in-process verification figure (e.g. under node --cpu-prof).
+const verifyOnly = process.argv[2] === 'verify';
+const nodes = verifyOnly ? 1 : Number(process.argv[2] ?? 4);
 const joinsPerNode = Number(process.argv[3] ?? 10);
 const cleanups: (() => unknown)[] = [];
 const t = { teardown: (fn: () => unknown) => cleanups.push(fn) };
@@ -62,6 +73,71 @@ async function joinStorm(): Promise<{ perSecond: number; p50: number; p99: numbe
     p99: percentile(latencies, 99),
     cpuPerJoin: cpu / latencies.length,
   };
+}
+
+/**
+ * Verification only: the JoinService protocol in this process (no gRPC, no TLS, no Attest quote by the
+ * service's TPM, data keys derived locally instead of KMS calls), driven sequentially by one node swtpm. CPU of
+ * GetChallenge (EK chain, MakeCredential) and IssueJoinTicket (EK chain, challenge, verifyDocument, policy,
+ * ticket, sealing) per join; the node's TPM work happens between the timed calls.
+ */
+async function verificationOnly(joins: number): Promise<{ challengeMs: number; ticketMs: number }> {
+  const swtpm = await swtpmFor(t, { withEkCert: true });
+  // The CA makes its keys on first provisioning, so its PEMs exist only after a swtpm got an EK certificate.
+  const ca = await testCa();
+  const masterSecret = generateMasterSecret();
+  const protocol = createJoinProtocol({
+    policies: new PolicyStore(parseJoinPolicy({}, 1n), generateKeyPairSync('ed25519').publicKey),
+    challenges: new ChallengeBook({ key: randomBytes(32), ttlMs: 60_000 }),
+    seal: sealTo,
+    keys: { getDataKey: (id, length) => Promise.resolve(deriveDataKey(masterSecret, id, length)) },
+    cluster: {
+      measurementSalt: randomBytes(32),
+      apiServerEndpoint: '10.0.0.1:6443',
+      token: 'abcdef.0123456789abcdef',
+      discoveryTokenCaCertHash: `sha256:${'ab'.repeat(32)}`,
+      controlPlane: { files: [] },
+    },
+    ekTrust: { ekRoots: [await ca.rootPem()], ekIntermediates: [await ca.intermediatePem()] },
+    audit: () => undefined,
+    now: () => new Date(),
+  });
+  const tpm = await Tpm.open(swtpm.tcti);
+  cleanups.push(() => tpm.close());
+  const ek = await tpm.createEk('rsa');
+  const ak = await tpm.createAk('ecc');
+  const ekCertificate = (await tpm.readEkCertificate('rsa')) ?? Buffer.alloc(0);
+  let challengeMicros = 0;
+  let ticketMicros = 0;
+  for (let i = 0; i < joins; i++) {
+    let before = process.cpuUsage();
+    const challenge = await protocol.getChallenge({ ekCertificate, akPublic: ak.public, variant: 'qemu-vtpm' });
+    let used = process.cpuUsage(before);
+    challengeMicros += used.user + used.system;
+    const secret = await tpm.activateCredential(ak, ek, challenge.credentialBlob, challenge.encryptedSecret);
+    const fields = {
+      nodePublicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+        type: 'spki',
+        format: 'der',
+      }),
+      diskUuid: randomUUID(),
+      nodeName: `verify-${i}`,
+      certificateRequest: Buffer.alloc(0),
+    };
+    const { document } = await issueQemuVtpmEvidence({
+      tpm,
+      nonce: secret,
+      binding: joinRequestDigest(fields),
+      ak,
+      eventLogPath: '/nonexistent/binary_bios_measurements',
+    });
+    const request = { challengeId: challenge.challengeId, activatedSecret: secret, evidence: document, ...fields };
+    before = process.cpuUsage();
+    await protocol.issueJoinTicket(request);
+    used = process.cpuUsage(before);
+    ticketMicros += used.user + used.system;
+  }
+  return { challengeMs: challengeMicros / 1000 / joins, ticketMs: ticketMicros / 1000 / joins };
 }
 
 /** A self-signed client certificate (clientAuth): the attested identity is server-only by design. */
@@ -141,9 +217,15 @@ async function mtlsBaseline(calls: number): Promise<{ perSecond: number; p50: nu
   };
 }
 
-try {
+const verifyLine = (verify: { challengeMs: number; ticketMs: number }): string => {
+  const ms = verify.challengeMs + verify.ticketMs;
+  return `verification only (in process, no TLS, no Attest quote, local data keys): GetChallenge ${verify.challengeMs.toFixed(2)} ms + IssueJoinTicket ${verify.ticketMs.toFixed(2)} ms = ${ms.toFixed(2)} ms -> ${(1000 / ms).toFixed(0)} joins/s per core`;
+};
+
+async function storm(): Promise<void> {
   const joins = await joinStorm();
   const mtls = await mtlsBaseline(nodes * joinsPerNode);
+  const verify = await verificationOnly(nodes * joinsPerNode);
   const row = (name: string, r: { perSecond: number; p50: number; p99: number }): string =>
     `${name.padEnd(44)} ${r.perSecond.toFixed(1).padStart(8)} /s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`;
   console.log(`${nodes} node processes x ${joinsPerNode} joins (fresh channel, aTLS attest, challenge, quote, ticket)`);
@@ -153,6 +235,12 @@ try {
   console.log(
     `JoinService CPU per join: ${joins.cpuPerJoin.toFixed(2)} ms -> ${(1000 / joins.cpuPerJoin).toFixed(0)} verified joins/s per core of service time (target >= 300)`,
   );
+  console.log(verifyLine(verify));
+}
+
+try {
+  if (verifyOnly) console.log(verifyLine(await verificationOnly(joinsPerNode)));
+  else await storm();
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
 }

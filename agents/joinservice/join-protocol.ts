@@ -54,6 +54,11 @@ function ekTpmPublic(key: KeyObject): ReturnType<typeof publicFromKey> {
   });
 }
 
+/** nameAlg of a TPMT_PUBLIC (after its u16 type); 0 (not a hash, so objectName refuses) if too short. */
+function akNameAlg(akPublic: Buffer): number {
+  return akPublic.length >= 4 ? akPublic.readUInt16BE(2) : 0;
+}
+
 /** Tracks which check a request is at, so a rejection names it in the audit line. */
 class Stage {
   check: AuditCheck = 'request';
@@ -93,7 +98,9 @@ export function createJoinProtocol(deps: JoinProtocolDeps): JoinProtocol {
     );
     stage.check = 'evidence';
     const digest = joinRequestDigest(request);
-    const akName = objectName(parsePublic(checked.akPublic));
+    // The challenge was issued (GetChallenge) only for these exact AK public bytes after they parsed and passed
+    // assertAttestationKey, and verifyDocument parses them again as the quoting AK: the name is their hash.
+    const akName = objectName({ nameAlg: akNameAlg(checked.akPublic), raw: checked.akPublic });
     const state = await verifyDocument(
       checked.evidence,
       {

@@ -4,9 +4,9 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createECDH,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   randomBytes,
   type KeyObject,
@@ -24,17 +24,54 @@ function envelopeInvalid(reason: string, cause?: unknown): VerificationError {
   });
 }
 
-function p256PublicKey(spkiDer: Buffer, what: string): KeyObject {
+function p256PublicKey(spki: Buffer | KeyObject, what: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+    key = Buffer.isBuffer(spki) ? createPublicKey({ key: spki, format: 'der', type: 'spki' }) : spki;
   } catch (cause) {
     throw envelopeInvalid(`found ${what} that is not a SubjectPublicKeyInfo`, cause);
   }
+  if (key.type !== 'public') throw envelopeInvalid(`found ${what} that is not a public key`);
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw envelopeInvalid(`found ${what} that is not a P-256 key`);
   }
   return key;
+}
+
+/** DER SubjectPublicKeyInfo prefix of a P-256 key (id-ecPublicKey, prime256v1), before the 65-byte point. */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+const P256_POINT_BYTES = 65;
+
+function p256Spki(point: Buffer): Buffer {
+  return Buffer.concat([P256_SPKI_PREFIX, point]);
+}
+
+/** True for the canonical SPKI DER of a P-256 key: named curve, uncompressed point (as KeyObject.export gives). */
+function isCanonicalP256Spki(spki: Buffer): boolean {
+  return (
+    spki.length === P256_SPKI_PREFIX.length + P256_POINT_BYTES &&
+    spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) &&
+    spki[P256_SPKI_PREFIX.length] === 0x04
+  );
+}
+
+/**
+ * The recipient's canonical SPKI and its uncompressed point. A canonical P-256 SPKI is used as is (DER is
+ * canonical, so parsing and exporting it would give the same bytes; OpenSSL 3 spends about 0.25 ms on the
+ * two); the point is checked to be on the curve by the ECDH computation itself. Anything else (a KeyObject,
+ * a compressed point) is parsed, checked to be P-256 and put in that canonical form.
+ */
+function recipientPoint(recipient: Buffer | KeyObject): { spki: Buffer; point: Buffer } {
+  if (Buffer.isBuffer(recipient) && isCanonicalP256Spki(recipient)) {
+    return { spki: recipient, point: recipient.subarray(P256_SPKI_PREFIX.length) };
+  }
+  const jwk = p256PublicKey(recipient, 'a recipient key').export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([0x04]),
+    Buffer.from(jwk.x ?? '', 'base64url'),
+    Buffer.from(jwk.y ?? '', 'base64url'),
+  ]);
+  return { spki: p256Spki(point), point };
 }
 
 function derive(shared: Buffer, ephemeralSpki: Buffer, recipientSpki: Buffer): Buffer {
@@ -50,17 +87,22 @@ function header(ephemeralSpki: Buffer): Buffer {
   return Buffer.concat([head, ephemeralSpki]);
 }
 
-/** Seals `plaintext` to the P-256 key `recipientSpkiDer`; `aad` (e.g. a request digest) must match on open. */
-export function sealTo(recipientSpkiDer: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const recipient = p256PublicKey(recipientSpkiDer, 'a recipient key');
-  const recipientSpki = recipient.export({ type: 'spki', format: 'der' });
-  const ephemeral = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const ephemeralSpki = ephemeral.publicKey.export({ type: 'spki', format: 'der' });
-  const key = derive(
-    diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }),
-    ephemeralSpki,
-    recipientSpki,
-  );
+/**
+ * Seals `plaintext` to the P-256 key `recipient` (SPKI DER, or a public KeyObject the caller already parsed);
+ * `aad` (e.g. a request digest) must match on open.
+ */
+export function sealTo(recipient: Buffer | KeyObject, plaintext: Buffer, aad: Buffer): Buffer {
+  const { spki: recipientSpki, point } = recipientPoint(recipient);
+  // Raw ECDH gives the same X-coordinate secret as diffieHellman on the opener's side, without SPKI encodings.
+  const ephemeral = createECDH('prime256v1');
+  const ephemeralSpki = p256Spki(ephemeral.generateKeys());
+  let shared: Buffer;
+  try {
+    shared = ephemeral.computeSecret(point);
+  } catch (cause) {
+    throw envelopeInvalid('found a recipient key that is not a point on P-256', cause);
+  }
+  const key = derive(shared, ephemeralSpki, recipientSpki);
   const iv = randomBytes(IV_BYTES);
   const head = header(ephemeralSpki);
   const cipher = createCipheriv('aes-256-gcm', key, iv);

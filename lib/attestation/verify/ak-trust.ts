@@ -73,16 +73,63 @@ export function checkAkAttributes(ak: TpmPublic): void {
   }
 }
 
+interface VerifiedEkEntry {
+  readonly ekRoots: readonly string[];
+  readonly ekIntermediates: readonly string[];
+  /** Validity windows of every certificate on the verified path (leaf, intermediates, root). */
+  readonly validity: readonly { readonly from: number; readonly to: number }[];
+  readonly result: VerifiedEk;
+}
+
+/**
+ * Verified EK chains keyed by the exact certificate bytes and bound to the trust material they were
+ * verified against: a node presents the same EK certificate for GetChallenge, IssueJoinTicket and the
+ * evidence, and again on every rejoin. Signatures are a pure function of the bytes, so they are checked
+ * once; the validity of every certificate on the path is still checked against `now` on every use. Only
+ * successes are cached.
+ */
+const verifiedEks = new Map<string, VerifiedEkEntry>();
+const VERIFIED_EK_CACHE_SIZE = 4096;
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
 /** Verifies the EK certificate against the manufacturer roots at `now`. */
 export function verifyEkCertificate(ekCertificate: Uint8Array, trust: TpmTrust, now: Date): VerifiedEk {
   const code = TpmVerifyErrorCode.EK_CHAIN_INVALID;
+  const ekIntermediates = trust.ekIntermediates ?? [];
+  const cacheKey = Buffer.from(ekCertificate.buffer, ekCertificate.byteOffset, ekCertificate.byteLength).toString(
+    'base64',
+  );
+  const cached = verifiedEks.get(cacheKey);
+  if (
+    cached !== undefined &&
+    sameStrings(cached.ekRoots, trust.ekRoots) &&
+    sameStrings(cached.ekIntermediates, ekIntermediates)
+  ) {
+    const at = now.getTime();
+    // Same outcome as a fresh verification: a certificate outside its validity fails the chain check.
+    if (cached.validity.every(({ from, to }) => at >= from && at <= to)) return cached.result;
+  }
   const leaf = parseCertificate(ekCertificate, code, 'EK certificate');
   const roots = trust.ekRoots.flatMap((pem, i) => parseCertificateBundle(pem, code, `trust.ekRoots[${i}]`));
-  const intermediates = (trust.ekIntermediates ?? []).flatMap((pem, i) =>
+  const intermediates = ekIntermediates.flatMap((pem, i) =>
     parseCertificateBundle(pem, code, `trust.ekIntermediates[${i}]`),
   );
-  verifyCertificateChain({ leaf, intermediates, roots, now, code, what: 'EK certificate' });
-  return { fingerprint: keyFingerprint(leaf.publicKey), public: leaf.publicKey };
+  const path = verifyCertificateChain({ leaf, intermediates, roots, now, code, what: 'EK certificate' });
+  const result: VerifiedEk = { fingerprint: keyFingerprint(leaf.publicKey), public: leaf.publicKey };
+  if (verifiedEks.size >= VERIFIED_EK_CACHE_SIZE) {
+    const oldest = verifiedEks.keys().next();
+    if (oldest.done !== true) verifiedEks.delete(oldest.value);
+  }
+  verifiedEks.set(cacheKey, {
+    ekRoots: [...trust.ekRoots],
+    ekIntermediates: [...ekIntermediates],
+    validity: path.map((cert) => ({ from: new Date(cert.validFrom).getTime(), to: new Date(cert.validTo).getTime() })),
+    result,
+  });
+  return result;
 }
 
 function keyOf(value: Uint8Array | TpmPublic | KeyObject): KeyObject {

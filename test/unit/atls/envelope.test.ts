@@ -1,6 +1,6 @@
 // Envelope sealing to an ephemeral P-256 key: round trip, and ENVELOPE_INVALID for every mismatch.
 import t from 'tap';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { VerificationError } from '../../../lib/errors.js';
 import { openSealed, sealTo } from '../../../lib/atls/envelope.js';
 import { throwsCode } from '../attestation/verify/expect-error.js';
@@ -16,6 +16,12 @@ t.test('round trip; two seals of the same plaintext differ', (t) => {
   t.notSame(sealTo(nodeSpki, ticket, aad), sealed);
   t.equal(sealed.indexOf(ticket.subarray(0, 16)), -1, 'plaintext does not appear');
   t.same(openSealed(node.privateKey, sealTo(nodeSpki, Buffer.alloc(0), aad), aad), Buffer.alloc(0));
+  t.same(openSealed(node.privateKey, sealTo(node.publicKey, ticket, aad), aad), ticket, 'to a parsed KeyObject');
+  const compressed = Buffer.concat([
+    Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+    ECDH.convertKey(nodeSpki.subarray(26), 'prime256v1', undefined, undefined, 'compressed') as Buffer,
+  ]);
+  t.same(openSealed(node.privateKey, sealTo(compressed, ticket, aad), aad), ticket, 'to a compressed-point SPKI');
   t.end();
 });
 
@@ -55,5 +61,10 @@ t.test('sealing to a non-P-256 key is refused', (t) => {
   const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' });
   throwsCode(t, () => sealTo(ed, ticket, aad), VerificationError, 'ENVELOPE_INVALID', /P-256/);
   throwsCode(t, () => sealTo(randomBytes(91), ticket, aad), VerificationError, 'ENVELOPE_INVALID');
+  const offCurve = Buffer.concat([nodeSpki.subarray(0, 27), Buffer.alloc(64, 7)]);
+  throwsCode(t, () => sealTo(offCurve, ticket, aad), VerificationError, 'ENVELOPE_INVALID', /point on P-256/);
+  const edKey = generateKeyPairSync('ed25519').publicKey;
+  throwsCode(t, () => sealTo(edKey, ticket, aad), VerificationError, 'ENVELOPE_INVALID', /P-256/);
+  throwsCode(t, () => sealTo(node.privateKey, ticket, aad), VerificationError, 'ENVELOPE_INVALID', /not a public/);
   t.end();
 });
