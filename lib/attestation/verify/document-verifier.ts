@@ -110,6 +110,23 @@ function verifyAnchoredTpm(
   });
 }
 
+/** GCE vTPM evidence: the AK certificate chains to Google's CA (trust.gcp overrides the shipped roots). */
+function verifyGcpTpm(
+  tpm: TpmEvidence,
+  trust: AttestationTrust,
+  qualifyingData: Buffer,
+  now: Date,
+  options: TpmVerifyOptions,
+): VerifiedTpmState {
+  return verifyGcpVtpm({
+    evidence: tpmEvidenceOf(tpm),
+    ...(trust.gcp ? { trust: trust.gcp } : {}),
+    expectedQualifyingData: qualifyingData,
+    now,
+    options,
+  });
+}
+
 function verifySnp(snp: SnpEvidence, trust: AttestationTrust, variant: string, now: Date): VerifiedSnpState {
   if (snp.report === undefined) throw missing('SNP report', variant);
   if (snp.signerCertificate === undefined) throw missing('SNP signer certificate (VCEK/VLEK)', variant);
@@ -196,13 +213,7 @@ export async function verifyDocument(
     }
     case 'gcp-vtpm': {
       if (doc.tpm === undefined) throw missing('TPM evidence', variant);
-      tpm = verifyGcpVtpm({
-        evidence: tpmEvidenceOf(doc.tpm),
-        ...(trust.gcp ? { trust: trust.gcp } : {}),
-        expectedQualifyingData: qd,
-        now,
-        options: tpmOpts,
-      });
+      tpm = verifyGcpTpm(doc.tpm, trust, qd, now, tpmOpts);
       break;
     }
     case 'sev-snp':
@@ -213,13 +224,7 @@ export async function verifyDocument(
       checkReportData(snp.report.reportData, qd, 'SNP');
       if (variant === 'gcp-sev-snp') {
         if (doc.tpm === undefined) throw missing('TPM evidence', variant);
-        tpm = verifyGcpVtpm({
-          evidence: tpmEvidenceOf(doc.tpm),
-          ...(trust.gcp ? { trust: trust.gcp } : {}),
-          expectedQualifyingData: qd,
-          now,
-          options: tpmOpts,
-        });
+        tpm = verifyGcpTpm(doc.tpm, trust, qd, now, tpmOpts);
       } else if (doc.tpm !== undefined || variant === 'aws-sev-snp') {
         if (doc.tpm === undefined) throw missing('TPM evidence', variant);
         tpm = verifyAnchoredTpm(doc.tpm, trust, variant, qd, now, tpmOpts);
