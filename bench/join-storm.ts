@@ -1,8 +1,13 @@
 // Join storm: N node processes (each with its own swtpm) loop joins with fresh evidence against a real KMS +
-// JoinService; prints joins/s, p50 and p99 per join (node-side, TPM time included) and the JoinService's own
-// CPU time per join (from /proc, so the nodes' TPM time is excluded), next to plain mutual-TLS gRPC unary calls
-// measured in the same run. Run: node --import tsx bench/join-storm.ts [nodes=4] [joins per node=10]
-// `verify [joins]` prints only the verification-only figure.
+// JoinService; prints joins/s, p50 and p99 per join (node-side, TPM time included) and the service's own CPU
+// time per join (from /proc: JoinService process, and JoinService + KMS processes; the nodes' TPM time is
+// excluded), next to plain mutual-TLS gRPC unary calls measured in the same run. Two storms on the same
+// service: nodes dialling and attesting the service for every join ("fresh channel", what lib/join does per
+// attempt) and nodes keeping one attested channel for all their joins ("reused channel", what a long-lived
+// client does; every join still gets a fresh challenge, activation, quote and node key).
+// Run: node --import tsx bench/join-storm.ts [nodes=4] [joins per node=10]
+// `verify [joins]` prints only the verification-only figure. JOIN_STORM_PROFILE_DIR=<dir> runs the JoinService
+// under --cpu-prof (profiles written there on exit).
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, webcrypto } from 'node:crypto';
@@ -39,29 +44,61 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function joinStorm(): Promise<{ perSecond: number; p50: number; p99: number; cpuPerJoin: number }> {
+interface StormResult {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** JoinService process CPU per join. */
+  readonly cpuPerJoin: number;
+  /** JoinService + KMS processes CPU per join (in a Bootstrapper both run in one process). */
+  readonly cpuWithKmsPerJoin: number;
+}
+
+interface StormTarget {
+  readonly address: string;
+  readonly akName: string;
+  readonly caDir: string;
+  readonly servicePid: number;
+  readonly kmsPid: number;
+}
+
+async function startTarget(): Promise<StormTarget> {
   const cluster = await startCluster(t);
-  const service = await startJoinService(t, cluster);
-  const pid = service.agent.child.pid;
-  if (pid === undefined) throw new Error('the JoinService process has no pid');
+  const profileDir = process.env.JOIN_STORM_PROFILE_DIR;
+  const service = await startJoinService(
+    t,
+    cluster,
+    '127.0.0.1:0',
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  );
+  const servicePid = service.agent.child.pid;
+  const kmsPid = cluster.kms.child.pid;
+  if (servicePid === undefined || kmsPid === undefined) throw new Error('an agent process has no pid');
+  return { address: service.address, akName: service.akName, caDir: cluster.ca.dir, servicePid, kmsPid };
+}
+
+async function joinStorm(target: StormTarget, channel: 'fresh' | 'reuse'): Promise<StormResult> {
   const specs = Array.from({ length: nodes }, (_, index) => ({
-    address: service.address,
-    caDir: cluster.ca.dir,
-    serviceAkName: service.akName,
+    address: target.address,
+    caDir: target.caDir,
+    serviceAkName: target.akName,
     diskUuid: randomUUID(),
     nodeName: `bench-${index}`,
     joins: joinsPerNode,
+    channel,
   }));
   const procs = specs.map((spec) => spawnNode(t, spec));
   await Promise.all(procs.map((p) => p.line((v) => v.event === 'ready')));
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = cpuMs(target.servicePid);
+  const kmsBefore = cpuMs(target.kmsPid);
   const started = performance.now();
   const ends = await Promise.all(
     procs.map((p) => p.line<{ event: string }>((v) => v.event === 'done' || v.event === 'failed')),
   );
   const wall = performance.now() - started;
-  const cpu = cpuMs(pid) - cpuBefore;
-  if (ends.some((end) => end.event !== 'done')) throw new Error('a node failed to join');
+  const cpu = cpuMs(target.servicePid) - cpuBefore;
+  const kmsCpu = cpuMs(target.kmsPid) - kmsBefore;
+  if (ends.some((end) => end.event !== 'done')) throw new Error(`a node failed to join: ${JSON.stringify(ends)}`);
   const latencies = procs
     .flatMap((p) => p.stdoutLines as { event: string; ms: number }[])
     .filter((v) => v.event === 'joined')
@@ -72,6 +109,7 @@ async function joinStorm(): Promise<{ perSecond: number; p50: number; p99: numbe
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuPerJoin: cpu / latencies.length,
+    cpuWithKmsPerJoin: (cpu + kmsCpu) / latencies.length,
   };
 }
 
@@ -163,7 +201,10 @@ async function clientIdentity(): Promise<{ keyPem: string; certPem: string }> {
 }
 
 /** The same number of concurrent loops of plain mutual-TLS unary calls (KeyService shape, trivial handler). */
-async function mtlsBaseline(calls: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+async function mtlsBaseline(
+  calls: number,
+  channel: 'fresh' | 'reuse',
+): Promise<{ perSecond: number; p50: number; p99: number }> {
   const serverId = await createAttestedIdentity();
   const clientId = await clientIdentity();
   const server = new Server();
@@ -183,18 +224,17 @@ async function mtlsBaseline(calls: number): Promise<{ perSecond: number; p50: nu
   );
   const latencies: number[] = [];
   const started = performance.now();
+  const dial = (): KeyServiceClient =>
+    new KeyServiceClient(
+      `127.0.0.1:${port}`,
+      credentials.createSsl(Buffer.from(serverId.certPem), Buffer.from(clientId.keyPem), Buffer.from(clientId.certPem)),
+    );
   await Promise.all(
     Array.from({ length: nodes }, async () => {
-      // A fresh channel per call, as each join dials afresh.
+      // Fresh: a new channel (TLS handshake) per call, as each fresh-channel join dials afresh.
+      const shared = channel === 'reuse' ? dial() : undefined;
       for (let i = 0; i < calls / nodes; i++) {
-        const client = new KeyServiceClient(
-          `127.0.0.1:${port}`,
-          credentials.createSsl(
-            Buffer.from(serverId.certPem),
-            Buffer.from(clientId.keyPem),
-            Buffer.from(clientId.certPem),
-          ),
-        );
+        const client = shared ?? dial();
         const begin = performance.now();
         await new Promise<void>((resolve, reject) =>
           client.getDataKey({ dataKeyId: 'x', length: 32 }, (error: ServiceError | null) => {
@@ -203,8 +243,9 @@ async function mtlsBaseline(calls: number): Promise<{ perSecond: number; p50: nu
           }),
         );
         latencies.push(performance.now() - begin);
-        client.close();
+        if (shared === undefined) client.close();
       }
+      shared?.close();
     }),
   );
   const wall = performance.now() - started;
@@ -223,18 +264,34 @@ const verifyLine = (verify: { challengeMs: number; ticketMs: number }): string =
 };
 
 async function storm(): Promise<void> {
-  const joins = await joinStorm();
-  const mtls = await mtlsBaseline(nodes * joinsPerNode);
+  const target = await startTarget();
+  // Warm up (JIT, first KMS call, EK chain cache of the verifier): not measured.
+  await joinStorm(target, 'reuse');
+  if (process.env.JOIN_STORM_ONLY === 'reuse') {
+    // For profiling the service under the reused-channel storm alone.
+    const reused = await joinStorm(target, 'reuse');
+    console.log(`reused channel: JoinService CPU ${reused.cpuPerJoin.toFixed(2)} ms/join`);
+    return;
+  }
+  const fresh = await joinStorm(target, 'fresh');
+  const reused = await joinStorm(target, 'reuse');
+  const mtlsFresh = await mtlsBaseline(nodes * joinsPerNode, 'fresh');
+  const mtlsReused = await mtlsBaseline(nodes * joinsPerNode * 4, 'reuse');
   const verify = await verificationOnly(nodes * joinsPerNode);
   const row = (name: string, r: { perSecond: number; p50: number; p99: number }): string =>
-    `${name.padEnd(44)} ${r.perSecond.toFixed(1).padStart(8)} /s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`;
-  console.log(`${nodes} node processes x ${joinsPerNode} joins (fresh channel, aTLS attest, challenge, quote, ticket)`);
-  console.log(row('verified joins (end to end, node TPM included)', joins));
-  console.log(row('mutual-TLS gRPC unary call (fresh channel)', mtls));
-  console.log(`ratio join/mTLS p50: ${(joins.p50 / mtls.p50).toFixed(1)}x`);
+    `${name.padEnd(50)} ${r.perSecond.toFixed(1).padStart(8)} /s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`;
+  const cpuLine = (name: string, r: StormResult): string =>
+    `${name}: JoinService CPU ${r.cpuPerJoin.toFixed(2)} ms/join -> ${(1000 / r.cpuPerJoin).toFixed(0)} joins/s per core; with the KMS ${r.cpuWithKmsPerJoin.toFixed(2)} ms/join -> ${(1000 / r.cpuWithKmsPerJoin).toFixed(0)} joins/s per core (target >= 300)`;
+  console.log(`${nodes} node processes x ${joinsPerNode} joins each (challenge, activation, quote, ticket per join)`);
+  console.log(row('verified joins, fresh channel (aTLS attest per join)', fresh));
+  console.log(row('verified joins, reused attested channel', reused));
+  console.log(row('mutual-TLS gRPC unary call, fresh channel', mtlsFresh));
+  console.log(row('mutual-TLS gRPC unary call, reused channel', mtlsReused));
   console.log(
-    `JoinService CPU per join: ${joins.cpuPerJoin.toFixed(2)} ms -> ${(1000 / joins.cpuPerJoin).toFixed(0)} verified joins/s per core of service time (target >= 300)`,
+    `ratio join/mTLS p50: fresh ${(fresh.p50 / mtlsFresh.p50).toFixed(1)}x, reused ${(reused.p50 / mtlsReused.p50).toFixed(1)}x (node TPM time included in joins)`,
   );
+  console.log(cpuLine('fresh channel', fresh));
+  console.log(cpuLine('reused channel', reused));
   console.log(verifyLine(verify));
 }
 

@@ -1,5 +1,6 @@
 // The exit codes of `constellation`, one per kind of outcome, chosen by error class (never by message).
 import { ConstellationError, InputError, PolicyError, VerificationError } from '../lib/errors.js';
+import { NodeRefusedError, NodeUnreachableError } from './node-errors.js';
 
 export const ExitCode = {
   /** Done; for `attestation verify`: the evidence verified and is within the policy. */
@@ -12,6 +13,10 @@ export const ExitCode = {
   VERIFICATION_FAILED: 3,
   /** The evidence verified, but the policy rejects it; every violation is printed (PolicyError). */
   POLICY_REJECTED: 4,
+  /** A node answered and refused: wrong init secret, cluster already initialised, recovery key rejected. */
+  NODE_REFUSED: 5,
+  /** No node answered in time (not started yet, wrong address, network down). */
+  NODE_UNREACHABLE: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -21,12 +26,16 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  unexpected internal error
   2  usage error or unusable input (bad flags, unreadable or malformed file, invalid policy)
   3  verification failed: the evidence is broken (signature, certificate chain, nonce, replay)
-  4  policy rejected: the evidence verified but violates the policy (every violation is printed)`;
+  4  policy rejected: the evidence verified but violates the policy (every violation is printed)
+  5  a node refused the request (wrong init secret, already initialised, recovery key rejected)
+  6  no node answered in time (not started, wrong address, network down)`;
 
 export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof PolicyError) return ExitCode.POLICY_REJECTED;
   if (error instanceof VerificationError) return ExitCode.VERIFICATION_FAILED;
   if (error instanceof InputError) return ExitCode.USAGE;
+  if (error instanceof NodeRefusedError) return ExitCode.NODE_REFUSED;
+  if (error instanceof NodeUnreachableError) return ExitCode.NODE_UNREACHABLE;
   if (error instanceof ConstellationError) return ExitCode.ERROR;
   return ExitCode.ERROR;
 }

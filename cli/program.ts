@@ -3,6 +3,11 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { makeAttestationCommand } from './commands/attestation.js';
+import { makeConfigCommand } from './commands/config.js';
+import { makeInitCommand } from './commands/init.js';
+import { registerLocalCommands } from './commands/local.js';
+import { makeRecoverCommand } from './commands/recover.js';
+import { makeVerifyCommand } from './commands/verify.js';
 import { EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
 
 // Paragraphs are single lines: commander wraps them to the terminal width.
@@ -17,6 +22,11 @@ export function makeProgram(io: CliIo, done: (code: ExitCode) => void): Command 
     .description(PROGRAM_DESCRIPTION)
     .usage('<command> [options]')
     .addHelpText('after', `\n${EXIT_CODE_HELP}\n\nSee cli/EXIT-CODES.md for details.`);
+  program.addCommand(makeConfigCommand(io, done));
+  program.addCommand(makeInitCommand(io, done));
+  program.addCommand(makeVerifyCommand(io, done));
+  program.addCommand(makeRecoverCommand(io, done));
+  registerLocalCommands(program, io, done);
   program.addCommand(makeAttestationCommand(io, done));
   applyToAll(program, io);
   return program;

@@ -16,7 +16,15 @@ export type AuditCheck =
 
 export interface AuditEntry {
   readonly decision: 'admit' | 'reject';
-  readonly method: 'GetChallenge' | 'IssueJoinTicket' | 'IssueRejoinTicket' | 'UpdatePolicy';
+  readonly method:
+    | 'GetChallenge'
+    | 'IssueJoinTicket'
+    | 'IssueRejoinTicket'
+    | 'UpdatePolicy'
+    // The Attester on the same server: audited only when refused for size (MESSAGE_TOO_LARGE).
+    | 'Attest'
+    | 'ActivateCredential'
+    | 'unknown';
   /** EK fingerprint (hex) when known. */
   readonly node?: string;
   readonly role?: 'worker' | 'control-plane';

@@ -26,6 +26,8 @@ import type { PolicyStore } from './policy-store.js';
 import { checkBytes, checkJoinRequest, MAX_AK_PUBLIC_BYTES, MAX_EK_CERTIFICATE_BYTES } from './request-checks.js';
 import type { ChallengeIssuer, ClusterMaterial, KeySource, Sealer } from './ports.js';
 import { buildJoinTicket, buildRejoinTicket, type NodeRole } from './tickets.js';
+import { cachedClusterSecrets } from './cluster-secrets.js';
+import type { MessageTooLargeError } from '../../lib/rpc/index.js';
 
 export interface JoinProtocolDeps {
   readonly policies: PolicyStore;
@@ -44,6 +46,8 @@ export interface JoinProtocol {
   issueJoinTicket(request: IssueJoinTicketRequest): Promise<IssueJoinTicketResponse>;
   issueRejoinTicket(request: IssueJoinTicketRequest): Promise<IssueRejoinTicketResponse>;
   updatePolicy(request: UpdatePolicyRequest): Promise<UpdatePolicyResponse>;
+  /** Audits a request refused for its size before it was decoded (the server refuses it). */
+  refusedOversized(error: MessageTooLargeError): void;
 }
 
 /** The standard TCG EK templates (RSA 2048 / NIST P-256): SHA-256 names, AES-128-CFB storage keys. */
@@ -69,12 +73,28 @@ function reasonOf(error: unknown): string {
   return error instanceof ConstellationError ? `${error.code}: ${error.message}` : 'internal error';
 }
 
+const AUDIT_METHODS: ReadonlySet<string> = new Set<AuditEntry['method']>([
+  'GetChallenge',
+  'IssueJoinTicket',
+  'IssueRejoinTicket',
+  'UpdatePolicy',
+  'Attest',
+  'ActivateCredential',
+]);
+
+/** "/pkg.Service/Method" → "Method" when it is one of ours (the server only hosts those). */
+function auditMethodOf(path: string): AuditEntry['method'] {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return AUDIT_METHODS.has(name) ? (name as AuditEntry['method']) : 'unknown';
+}
+
 function auditFields(stage: Stage): Pick<AuditEntry, 'node' | 'check'> {
   return stage.node === undefined ? { check: stage.check } : { node: stage.node, check: stage.check };
 }
 
 export function createJoinProtocol(deps: JoinProtocolDeps): JoinProtocol {
   const { policies, challenges, audit } = deps;
+  const secrets = cachedClusterSecrets(deps.keys, deps.cluster.measurementSalt);
 
   async function admitted(
     request: IssueJoinTicketRequest,
@@ -177,14 +197,14 @@ export function createJoinProtocol(deps: JoinProtocolDeps): JoinProtocol {
     issueJoinTicket: (request) =>
       judged('IssueJoinTicket', async (stage, policy) => {
         const { role, digest, diskUuid } = await admitted(request, stage, policy);
-        const ticket = await buildJoinTicket({ keys: deps.keys, cluster: deps.cluster, diskUuid, role });
+        const ticket = await buildJoinTicket({ keys: deps.keys, secrets, cluster: deps.cluster, diskUuid, role });
         return { response: { sealedTicket: deps.seal(request.nodePublicKey, ticket, digest), role }, role };
       }),
 
     issueRejoinTicket: (request) =>
       judged('IssueRejoinTicket', async (stage, policy) => {
         const { role, digest, diskUuid } = await admitted(request, stage, policy);
-        const ticket = await buildRejoinTicket({ keys: deps.keys, diskUuid });
+        const ticket = await buildRejoinTicket({ keys: deps.keys, secrets, diskUuid });
         return { response: { sealedTicket: deps.seal(request.nodePublicKey, ticket, digest) }, role };
       }),
 
@@ -204,5 +224,15 @@ export function createJoinProtocol(deps: JoinProtocolDeps): JoinProtocol {
         }
         return Promise.resolve({ response: { version: Number(next.version) }, policyVersion: next.version });
       }),
+
+    refusedOversized: (error) => {
+      audit({
+        decision: 'reject',
+        method: auditMethodOf(error.method),
+        check: 'request',
+        reason: reasonOf(error),
+        policyVersion: policies.current().version.toString(),
+      });
+    },
   };
 }

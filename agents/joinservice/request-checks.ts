@@ -1,5 +1,5 @@
 // Edge validation of join requests: shapes and sizes before any cryptography runs.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, ECDH, type KeyObject } from 'node:crypto';
 import { InputError } from '../../lib/errors.js';
 import type { IssueJoinTicketRequest } from '../../proto/gen/join.js';
 import type { AttestationDocument } from '../../lib/attestation/document/attestation-document.js';
@@ -28,7 +28,6 @@ export interface CheckedJoinRequest {
   readonly evidence: AttestationDocument;
   readonly ekCertificate: Buffer;
   readonly akPublic: Buffer;
-  readonly nodeKey: KeyObject;
   readonly diskUuid: string;
 }
 
@@ -42,7 +41,7 @@ export function checkJoinRequest(request: IssueJoinTicketRequest): CheckedJoinRe
     throw invalid(`node_name expected an RFC 1123 name, got ${JSON.stringify(request.nodeName.slice(0, 64))}`);
   }
   checkBytes('certificate_request', request.certificateRequest, 0, MAX_CERTIFICATE_REQUEST_BYTES);
-  const nodeKey = nodeKeyOf(request.nodePublicKey);
+  nodeKeyOf(request.nodePublicKey);
   if (request.evidence === undefined) throw invalid('evidence expected an attestation document, got none');
   const evidence = validateDocumentMessage(request.evidence);
   if (evidence.tpm === undefined) throw invalid('evidence expected TPM evidence, got none');
@@ -53,14 +52,29 @@ export function checkJoinRequest(request: IssueJoinTicketRequest): CheckedJoinRe
     evidence,
     ekCertificate,
     akPublic: evidence.tpm.akPublic,
-    nodeKey,
     diskUuid,
   };
 }
 
-/** The node's ECDH key must be P-256: the ticket is sealed to it. */
-function nodeKeyOf(spki: Buffer): KeyObject {
+/** DER SubjectPublicKeyInfo prefix of a P-256 key (id-ecPublicKey, prime256v1, uncompressed point follows). */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+const P256_SPKI_BYTES = P256_SPKI_PREFIX.length + 65;
+
+/**
+ * The node's ECDH key must be P-256: the ticket is sealed to it. The canonical encoding (what KeyObject.export
+ * gives) is checked byte for byte and its point for being on the curve (ECDH.convertKey decodes and validates
+ * it in ~20 µs, where createPublicKey takes ~160 µs in OpenSSL 3); any other encoding is parsed in full.
+ */
+function nodeKeyOf(spki: Buffer): void {
   checkBytes('node_public_key', spki, 1, 256);
+  if (spki.length === P256_SPKI_BYTES && spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)) {
+    try {
+      ECDH.convertKey(spki.subarray(P256_SPKI_PREFIX.length), 'prime256v1', undefined, undefined, 'uncompressed');
+      return;
+    } catch {
+      throw invalid('node_public_key expected a point on P-256, got one that is not');
+    }
+  }
   let key: KeyObject;
   try {
     key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
@@ -75,5 +89,4 @@ function nodeKeyOf(spki: Buffer): KeyObject {
       `node_public_key expected a P-256 key, got ${key.asymmetricKeyType ?? 'unknown'} ${curve ?? ''}`.trim(),
     );
   }
-  return key;
 }

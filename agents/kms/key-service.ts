@@ -5,7 +5,13 @@ import { invalidArgument } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log/index.js';
 import { unaryHandler } from '../../lib/rpc/index.js';
 import type { GetDataKeyRequest, GetDataKeyResponse, KeyServiceServer } from '../../proto/gen/kms.js';
-import type { MasterSecretSource } from './master-secret-source.js';
+import type { MasterSecret } from '../../lib/crypto/index.js';
+
+/** Where the KMS gets the master secret: a file that may appear later (main.ts) or a value held in memory. */
+export interface MasterSecretProvider {
+  /** Throws ConstellationError NO_MASTER_SECRET while there is none. */
+  get(): Promise<MasterSecret>;
+}
 
 export const MAX_DATA_KEY_LENGTH = 4096;
 export const MAX_DATA_KEY_ID_BYTES = 256;
@@ -22,7 +28,7 @@ export function checkDataKeyRequest(request: GetDataKeyRequest): { id: string; l
   return { id, length: request.length };
 }
 
-export function keyService(secrets: MasterSecretSource, logger: Logger): KeyServiceServer {
+export function keyService(secrets: MasterSecretProvider, logger: Logger): KeyServiceServer {
   return {
     getDataKey: unaryHandler<GetDataKeyRequest, GetDataKeyResponse>(
       async (request) => {

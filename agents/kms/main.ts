@@ -1,11 +1,11 @@
-// Composition root of the KMS: config → logger → master secret source → KeyService server → READY=1 →
+// Composition root of the KMS: config → logger → master secret source → startKeyService → READY=1 →
 // graceful shutdown on SIGTERM. Prints {"listening":"host:port"} on stdout once serving (all agents do).
 import { createLogger } from '../../lib/log/index.js';
 import { ConstellationError } from '../../lib/errors.js';
 import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
 import { KMS_CONFIG_SCHEMA, KMS_ENV_PREFIX, loadKmsConfig } from './config.js';
 import { describeConfig } from '../../lib/config/index.js';
-import { startKms } from './kms-server.js';
+import { startKeyService } from './key-service-host.js';
 import { MasterSecretSource } from './master-secret-source.js';
 
 async function main(): Promise<number> {
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   await secrets.get().catch((error: unknown) => {
     logger.warn('serving without a master secret until the file appears', { file: config.masterSecretFile, error });
   });
-  const kms = await startKms({ listen: config.listen, secrets, logger });
+  const kms = await startKeyService({ listen: config.listen, secrets, logger });
   onShutdown(
     async ({ signal, deadline }) => {
       logger.info('shutting down', { signal });

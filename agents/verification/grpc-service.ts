@@ -1,10 +1,20 @@
-// VerificationService.GetAttestation over gRPC: nonce checked, request admitted by the limiter, document issued by
-// the node's TPM. Errors go through lib/rpc's one mapping, except RATE_LIMITED which is RESOURCE_EXHAUSTED here.
+// VerificationService over gRPC. GetAttestation: nonce checked, request admitted by the limiter, document issued by
+// the node's TPM. ActivateCredential: sizes checked, admitted by the same limiter (each call is TPM work too), the
+// TPM activates for the AK that signs GetAttestation documents only; a credential the TPM refuses (made for another
+// AK name or EK) is INVALID_ARGUMENT CREDENTIAL_NOT_ACTIVATED. Errors go through lib/rpc's one mapping.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  CREDENTIAL_NOT_ACTIVATED,
+  MAX_CREDENTIAL_BLOB,
+  MAX_ENCRYPTED_SECRET,
+} from '../../lib/atls/attester-service.js';
 import { documentToMessage } from '../../lib/attestation/document/document-codec.js';
+import { InputError, invalidArgument, TpmError } from '../../lib/errors.js';
 import { toServiceError } from '../../lib/rpc/unary-handler.js';
 import {
   VerificationServiceService,
+  type ActivateCredentialRequest,
+  type ActivateCredentialResponse,
   type GetAttestationRequest,
   type GetAttestationResponse,
   type VerificationServiceServer,
@@ -17,14 +27,67 @@ import type { RequestLimiter } from './request-limiter.js';
 export { VerificationServiceService };
 
 export interface ServiceDependencies {
-  readonly source: Pick<AttestationSource, 'attest'>;
+  readonly source: Pick<AttestationSource, 'attest' | 'activate'>;
   readonly limiter: RequestLimiter;
   /** Told about every failed request (the agent's logger); never given the nonce. */
   readonly onError?: (error: unknown, client: string) => void;
 }
 
+function checkBytes(name: string, value: unknown, max: number): Buffer {
+  if (!(value instanceof Uint8Array) || value.length < 1 || value.length > max) {
+    throw invalidArgument(name, `1 to ${max} bytes`, value);
+  }
+  return Buffer.from(value);
+}
+
+/** Runs `work` for `client` under the limiter and answers through `callback`, errors mapped once. */
+function answer<T>(
+  deps: ServiceDependencies,
+  client: string,
+  work: () => Promise<T>,
+  callback: (error: ReturnType<typeof toServiceError> | null, response?: T) => void,
+): void {
+  work().then(
+    (response) => {
+      callback(null, response);
+    },
+    (error: unknown) => {
+      deps.onError?.(error, client);
+      callback(toServiceError(error));
+    },
+  );
+}
+
 export function verificationServer(deps: ServiceDependencies): VerificationServiceServer {
   return {
+    activateCredential(
+      call: ServerUnaryCall<ActivateCredentialRequest, ActivateCredentialResponse>,
+      callback: sendUnaryData<ActivateCredentialResponse>,
+    ): void {
+      const client = clientAddress(call.getPeer());
+      const run = async (): Promise<ActivateCredentialResponse> => {
+        // Shapes first: a malformed request costs no budget and no TPM time.
+        const blob = checkBytes('credential_blob', call.request.credentialBlob, MAX_CREDENTIAL_BLOB);
+        const encrypted = checkBytes('encrypted_secret', call.request.encryptedSecret, MAX_ENCRYPTED_SECRET);
+        const release = deps.limiter.acquire(client);
+        try {
+          return { secret: await deps.source.activate(blob, encrypted) };
+        } catch (error) {
+          if (error instanceof TpmError) {
+            throw new InputError(
+              CREDENTIAL_NOT_ACTIVATED,
+              `Expected a credential made for this node's EK and attesting AK, found one the TPM refused (${error.code})`,
+              { cause: error },
+            );
+          }
+          throw error;
+        } finally {
+          release();
+        }
+      };
+      answer(deps, client, run, callback);
+    },
+
     getAttestation(
       call: ServerUnaryCall<GetAttestationRequest, GetAttestationResponse>,
       callback: sendUnaryData<GetAttestationResponse>,
@@ -39,15 +102,7 @@ export function verificationServer(deps: ServiceDependencies): VerificationServi
           release();
         }
       };
-      run().then(
-        (response) => {
-          callback(null, response);
-        },
-        (error: unknown) => {
-          deps.onError?.(error, client);
-          callback(toServiceError(error));
-        },
-      );
+      answer(deps, client, run, callback);
     },
   };
 }

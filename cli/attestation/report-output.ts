@@ -4,7 +4,8 @@ import { ConstellationError, PolicyError } from '../../lib/errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { VerificationReport } from './verification-report.js';
 
-export type VerifyStatus = 'verified' | 'policy-rejected' | 'verification-failed' | 'invalid-input' | 'error';
+export type VerifyStatus =
+  'verified' | 'policy-rejected' | 'verification-failed' | 'invalid-input' | 'error' | 'refused' | 'unreachable';
 
 export const STATUS_FOR_EXIT: Readonly<Record<ExitCode, VerifyStatus>> = {
   0: 'verified',
@@ -12,6 +13,8 @@ export const STATUS_FOR_EXIT: Readonly<Record<ExitCode, VerifyStatus>> = {
   2: 'invalid-input',
   3: 'verification-failed',
   4: 'policy-rejected',
+  5: 'refused',
+  6: 'unreachable',
 };
 
 export interface VerifyOutcome {

@@ -4,30 +4,73 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials as grpcCredentials,
+  Metadata,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { AttestationDocument } from '../attestation/document/attestation-document.js';
+import type { CredentialActivation } from '../attestation/verify/ak-trust.js';
 import { validateDocumentMessage } from '../attestation/document/document-validation.js';
 import { computeBinding } from '../attestation/verify/binding.js';
 import { ConstellationError, invalidArgument, VerificationError } from '../errors.js';
-import { AttesterClient, type AttestResponse } from '../../proto/gen/atls.js';
+import { AttesterClient, type ActivateCredentialResponse, type AttestResponse } from '../../proto/gen/atls.js';
 import { MAX_ATTEST_NONCE, MIN_ATTEST_NONCE } from './attester-service.js';
+import { proveAttestedAk } from './credential-proof.js';
 
-export type DocumentCheck = (document: AttestationDocument, expectedQualifyingData: Buffer) => Promise<void>;
+/** What connectAttested learned besides the document: the AK proof when `proveAk` asked for it. */
+export interface AttestationProof {
+  /** EK (from the document's certificate) and AK name the server's TPM activated a fresh credential for. */
+  readonly activation?: CredentialActivation;
+}
 
-export interface ConnectAttestedOptions {
+/**
+ * Verifies the evidence against the expected binding; throws to refuse. Its result (e.g. the verified
+ * machine state) is handed back by connectAttested as `verified`.
+ */
+export interface DocumentCheck<T = void> {
+  (document: AttestationDocument, expectedQualifyingData: Buffer, proof: AttestationProof): Promise<T>;
+  /** Set by checks that need `proof.activation`: connectAttested then runs the activation round unasked. */
+  readonly requiresAkProof?: boolean;
+}
+
+/**
+ * The TLS server name every attested channel sends. grpc-js would send the dialed host, which is an IP
+ * address here (Node warns: DEP0123, RFC 6066 forbids IPs in SNI). The name means nothing: the pinned
+ * check compares keys and ignores host names.
+ */
+export const ATTESTED_SERVER_NAME = 'constellation-attested';
+
+/** Channel options to create every client on an AttestedConnection's credentials with. */
+export const ATTESTED_CHANNEL_OPTIONS: Readonly<ChannelOptions> = Object.freeze({
+  'grpc.ssl_target_name_override': ATTESTED_SERVER_NAME,
+});
+
+export interface ConnectAttestedOptions<T = void> {
   /** "host:port" or "[v6]:port". */
   readonly address: string;
   /** Verifies the evidence (signatures, trust anchor, policy) against the expected binding; throws to refuse. */
-  readonly verify: DocumentCheck;
+  readonly verify: DocumentCheck<T>;
+  /**
+   * Before `verify`, prove the document's AK by a credential activation round over the pinned channel
+   * (proveAttestedAk) and pass the result as `proof.activation`. Default `verify.requiresAkProof`.
+   */
+  readonly proveAk?: boolean;
   /** Default 32 fresh random bytes. */
   readonly nonce?: Buffer;
   /** Bound on fetching the certificate plus the Attest call. Default 10 s. */
   readonly timeoutMs?: number;
 }
 
-export interface AttestedConnection {
+export interface AttestedConnection<T = void> {
   /** Credentials that only accept the attested key (pinned root + SPKI check). */
   readonly credentials: ChannelCredentials;
+  /** Pass to every client made with `credentials` (fixed TLS server name, see ATTESTED_SERVER_NAME). */
+  readonly channelOptions: ChannelOptions;
+  /** What `verify` returned. */
+  readonly verified: T;
   /** SubjectPublicKeyInfo DER of the attested server key. */
   readonly spki: Buffer;
   /** The gRPC target to dial with `credentials`. */
@@ -108,13 +151,7 @@ export function pinnedCredentials(certificateDer: Buffer, spki: Buffer): Channel
   });
 }
 
-function attest(
-  target: string,
-  credentials: ChannelCredentials,
-  nonce: Buffer,
-  timeoutMs: number,
-): Promise<AttestResponse> {
-  const client = new AttesterClient(target, credentials);
+function attest(client: AttesterClient, nonce: Buffer, timeoutMs: number): Promise<AttestResponse> {
   return new Promise<AttestResponse>((resolve, reject) => {
     client.attest(
       { nonce },
@@ -125,9 +162,25 @@ function attest(
         else resolve(response);
       },
     );
-  }).finally(() => {
-    client.close();
   });
+}
+
+function activateRemotely(
+  client: AttesterClient,
+  timeoutMs: number,
+): (credentialBlob: Buffer, encryptedSecret: Buffer) => Promise<Buffer> {
+  return (credentialBlob, encryptedSecret) =>
+    new Promise<Buffer>((resolve, reject) => {
+      client.activateCredential(
+        { credentialBlob, encryptedSecret },
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (error: ServiceError | null, response: ActivateCredentialResponse) => {
+          if (error) reject(error);
+          else resolve(Buffer.from(response.secret));
+        },
+      );
+    });
 }
 
 function notAttested(reason: string, cause: unknown): VerificationError {
@@ -141,7 +194,7 @@ function notAttested(reason: string, cause: unknown): VerificationError {
  * ATLS_SERVER_NOT_ATTESTED when the Attest call fails or `verify` refuses, ConstellationError
  * ATLS_UNREACHABLE when no TLS server answers.
  */
-export async function connectAttested(options: ConnectAttestedOptions): Promise<AttestedConnection> {
+export async function connectAttested<T = void>(options: ConnectAttestedOptions<T>): Promise<AttestedConnection<T>> {
   const hostPort = parseAddress(options.address);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const nonce = options.nonce ?? randomBytes(32);
@@ -154,21 +207,32 @@ export async function connectAttested(options: ConnectAttestedOptions): Promise<
   const target = hostPort.host.includes(':')
     ? `[${hostPort.host}]:${hostPort.port}`
     : `${hostPort.host}:${hostPort.port}`;
-  let response: AttestResponse;
+  const channelOptions = { ...ATTESTED_CHANNEL_OPTIONS };
+  const client = new AttesterClient(target, credentials, channelOptions);
   try {
-    response = await attest(target, credentials, nonce, timeoutMs);
-  } catch (error) {
-    throw notAttested(`found the Attest call failing: ${(error as Error).message}`, error);
+    let response: AttestResponse;
+    try {
+      response = await attest(client, nonce, timeoutMs);
+    } catch (error) {
+      throw notAttested(`found the Attest call failing: ${(error as Error).message}`, error);
+    }
+    if (response.document === undefined) throw notAttested('found a response without a document', undefined);
+    let verified: T;
+    try {
+      const document = validateDocumentMessage(response.document);
+      const proof: AttestationProof =
+        (options.proveAk ?? options.verify.requiresAkProof) === true
+          ? { activation: await proveAttestedAk(document, activateRemotely(client, timeoutMs)) }
+          : {};
+      verified = await options.verify(document, computeBinding(nonce, spki), proof);
+    } catch (error) {
+      const code = error instanceof ConstellationError ? `${error.code}: ` : '';
+      throw notAttested(`found it refused: ${code}${error instanceof Error ? error.message : String(error)}`, error);
+    }
+    return { credentials, channelOptions, verified, spki, target };
+  } finally {
+    client.close();
   }
-  if (response.document === undefined) throw notAttested('found a response without a document', undefined);
-  try {
-    const document = validateDocumentMessage(response.document);
-    await options.verify(document, computeBinding(nonce, spki));
-  } catch (error) {
-    const code = error instanceof ConstellationError ? `${error.code}: ` : '';
-    throw notAttested(`found it refused: ${code}${error instanceof Error ? error.message : String(error)}`, error);
-  }
-  return { credentials, spki, target };
 }
 
 /**

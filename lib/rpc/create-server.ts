@@ -1,12 +1,18 @@
-// A grpc-js server with explicit message size limits: peers are untrusted, so the limit is a decision
-// per service (4 MiB default; the join service takes 1 MiB), not grpc-js's implicit default.
+// A grpc-js server with an explicit message size limit: peers are untrusted, so the limit is a decision
+// per service (4 MiB default), not grpc-js's implicit default. grpc-js enforces it before any handler runs,
+// so its refusals cannot be audited: services that audit refusals set per-method limits with
+// withMessageLimits (message-limits.ts) and use this one as the memory backstop above them.
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { invalidArgument } from '../errors.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The JoinService's audited per-method limit (withMessageLimits); join requests are a few KiB. */
 export const JOIN_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** grpc-js's hard limit on the JoinService: a request between the two limits is refused AND audited. */
+export const JOIN_BACKSTOP_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface ServerOptions {
+  /** grpc-js's own receive and send limit (refused unaudited, before any handler). */
   readonly maxMessageBytes?: number;
 }
 

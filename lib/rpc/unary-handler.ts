@@ -1,6 +1,7 @@
 // Adapts async functions to grpc-js unary handlers, mapping thrown errors through statusFor.
 import type { sendUnaryData, ServerUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
+import { assertWithinLimit } from './message-limits.js';
 import { statusFor } from './status-for.js';
 
 export type AsyncUnary<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
@@ -15,7 +16,11 @@ export function unaryHandler<Req, Res>(
   return (call, callback) => {
     // Through a promise so a handler that throws synchronously is mapped too, not crashing the server.
     Promise.resolve()
-      .then(() => fn(call.request, call))
+      .then(() => {
+        // A request above its method's limit (withMessageLimits) is refused here, through onError.
+        assertWithinLimit(call.request);
+        return fn(call.request, call);
+      })
       .then(
         (response) => {
           callback(null, response);

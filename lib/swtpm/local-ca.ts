@@ -1,7 +1,7 @@
 // A private TPM manufacturer CA (swtpm_localca) whose EK certificates nodes and tests trust.
 // Everything lives in the CA's own directory; nothing is written to system paths.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ export interface LocalCa {
 export async function createLocalCa(dir?: string, manufacturer = 'constellation-local'): Promise<LocalCa> {
   const caDir = resolve(dir ?? (await mkdtemp(join(tmpdir(), 'tpm-ca-'))));
   await mkdir(caDir, { recursive: true });
-  await writeFile(
+  await writeConfigFile(
     join(caDir, 'swtpm-localca.conf'),
     [
       `statedir = ${caDir}`,
@@ -30,7 +30,7 @@ export async function createLocalCa(dir?: string, manufacturer = 'constellation-
       '',
     ].join('\n'),
   );
-  await writeFile(
+  await writeConfigFile(
     join(caDir, 'swtpm-localca.options'),
     `--platform-manufacturer ${manufacturer}\n--platform-version 2.1\n--platform-model swtpm\n`,
   );
@@ -39,6 +39,19 @@ export async function createLocalCa(dir?: string, manufacturer = 'constellation-
     rootPem: () => readFile(join(caDir, 'swtpm-localca-rootca-cert.pem'), 'utf8'),
     intermediatePem: () => readFile(join(caDir, 'issuercert.pem'), 'utf8'),
   };
+}
+
+/**
+ * Writes a CA configuration file only when its content changes, by rename: another process may be provisioning an
+ * EK from this CA right now (several machines of a local cluster booting), and swtpm_localca must never read a
+ * truncated file ("Missing 'statedir'").
+ */
+async function writeConfigFile(path: string, content: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === content) return;
+  const temporary = `${path}.${String(process.pid)}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, path);
 }
 
 /** Provisions a TPM state directory with RSA-2048 and ECC EKs and their certificates in NV. */

@@ -39,6 +39,18 @@ export interface AttestResponse {
   document: AttestationDocument | undefined;
 }
 
+export interface ActivateCredentialRequest {
+  /** TPM2B_ID_OBJECT contents (integrityHMAC || encIdentity), at most 132 bytes. */
+  credentialBlob: Buffer;
+  /** TPM2B_ENCRYPTED_SECRET contents (RSA-OAEP ciphertext or ECC point), at most 512 bytes. */
+  encryptedSecret: Buffer;
+}
+
+export interface ActivateCredentialResponse {
+  /** The secret TPM2_ActivateCredential recovered. The client compares it with the one it wrapped. */
+  secret: Buffer;
+}
+
 function createBaseAttestRequest(): AttestRequest {
   return { nonce: Buffer.alloc(0) };
 }
@@ -175,6 +187,166 @@ export const AttestResponse: MessageFns<AttestResponse> = {
   },
 };
 
+function createBaseActivateCredentialRequest(): ActivateCredentialRequest {
+  return { credentialBlob: Buffer.alloc(0), encryptedSecret: Buffer.alloc(0) };
+}
+
+export const ActivateCredentialRequest: MessageFns<ActivateCredentialRequest> = {
+  encode(message: ActivateCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.credentialBlob.length !== 0) {
+      writer.uint32(10).bytes(message.credentialBlob);
+    }
+    if (message.encryptedSecret.length !== 0) {
+      writer.uint32(18).bytes(message.encryptedSecret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateCredentialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credentialBlob = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.encryptedSecret = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateCredentialRequest {
+    return {
+      credentialBlob: isSet(object.credentialBlob)
+        ? Buffer.from(bytesFromBase64(object.credentialBlob))
+        : isSet(object.credential_blob)
+        ? Buffer.from(bytesFromBase64(object.credential_blob))
+        : Buffer.alloc(0),
+      encryptedSecret: isSet(object.encryptedSecret)
+        ? Buffer.from(bytesFromBase64(object.encryptedSecret))
+        : isSet(object.encrypted_secret)
+        ? Buffer.from(bytesFromBase64(object.encrypted_secret))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ActivateCredentialRequest): unknown {
+    const obj: any = {};
+    if (message.credentialBlob.length !== 0) {
+      obj.credentialBlob = base64FromBytes(message.credentialBlob);
+    }
+    if (message.encryptedSecret.length !== 0) {
+      obj.encryptedSecret = base64FromBytes(message.encryptedSecret);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActivateCredentialRequest>, I>>(base?: I): ActivateCredentialRequest {
+    return ActivateCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActivateCredentialRequest>, I>>(object: I): ActivateCredentialRequest {
+    const message = createBaseActivateCredentialRequest();
+    message.credentialBlob = object.credentialBlob ?? Buffer.alloc(0);
+    message.encryptedSecret = object.encryptedSecret ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseActivateCredentialResponse(): ActivateCredentialResponse {
+  return { secret: Buffer.alloc(0) };
+}
+
+export const ActivateCredentialResponse: MessageFns<ActivateCredentialResponse> = {
+  encode(message: ActivateCredentialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret.length !== 0) {
+      writer.uint32(10).bytes(message.secret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateCredentialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateCredentialResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateCredentialResponse {
+    return { secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: ActivateCredentialResponse): unknown {
+    const obj: any = {};
+    if (message.secret.length !== 0) {
+      obj.secret = base64FromBytes(message.secret);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActivateCredentialResponse>, I>>(base?: I): ActivateCredentialResponse {
+    return ActivateCredentialResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActivateCredentialResponse>, I>>(object: I): ActivateCredentialResponse {
+    const message = createBaseActivateCredentialResponse();
+    message.secret = object.secret ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 /**
  * Served next to every attested service on the same TLS port. The client pins the server certificate it
  * saw, then calls Attest over that pinned channel.
@@ -190,10 +362,34 @@ export const AttesterService = {
     responseSerialize: (value: AttestResponse): Buffer => Buffer.from(AttestResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AttestResponse => AttestResponse.decode(value),
   },
+  /**
+   * Proves the attesting AK lives in the TPM of the EK certificate the evidence carries: the client runs
+   * TPM2_MakeCredential to that EK for the evidence's AK name; only that TPM, holding that AK, can return the
+   * secret. The server activates for ITS attesting AK only, and rate limits per peer (each call costs a TPM
+   * operation).
+   */
+  activateCredential: {
+    path: "/constellation.atls.v1.Attester/ActivateCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ActivateCredentialRequest): Buffer =>
+      Buffer.from(ActivateCredentialRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ActivateCredentialRequest => ActivateCredentialRequest.decode(value),
+    responseSerialize: (value: ActivateCredentialResponse): Buffer =>
+      Buffer.from(ActivateCredentialResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ActivateCredentialResponse => ActivateCredentialResponse.decode(value),
+  },
 } as const;
 
 export interface AttesterServer extends UntypedServiceImplementation {
   attest: handleUnaryCall<AttestRequest, AttestResponse>;
+  /**
+   * Proves the attesting AK lives in the TPM of the EK certificate the evidence carries: the client runs
+   * TPM2_MakeCredential to that EK for the evidence's AK name; only that TPM, holding that AK, can return the
+   * secret. The server activates for ITS attesting AK only, and rate limits per peer (each call costs a TPM
+   * operation).
+   */
+  activateCredential: handleUnaryCall<ActivateCredentialRequest, ActivateCredentialResponse>;
 }
 
 export interface AttesterClient extends Client {
@@ -211,6 +407,27 @@ export interface AttesterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AttestResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Proves the attesting AK lives in the TPM of the EK certificate the evidence carries: the client runs
+   * TPM2_MakeCredential to that EK for the evidence's AK name; only that TPM, holding that AK, can return the
+   * secret. The server activates for ITS attesting AK only, and rate limits per peer (each call costs a TPM
+   * operation).
+   */
+  activateCredential(
+    request: ActivateCredentialRequest,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
+  ): ClientUnaryCall;
+  activateCredential(
+    request: ActivateCredentialRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
+  ): ClientUnaryCall;
+  activateCredential(
+    request: ActivateCredentialRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -37,8 +37,11 @@ export interface InitRequest {
   clusterName: string;
   /** Kubernetes configuration (kubeadm config, YAML or JSON). */
   kubernetesConfig: Buffer;
-  /** SHA-256 fingerprints of the EK public keys of control-plane nodes allowed to join as control plane. */
-  controlPlaneEkFingerprints: string[];
+  /**
+   * The JoinService's policy (JSON, agents/joinservice/README.md): {"attestation": <policy, POLICY-FORMAT.md>,
+   * "controlPlaneEks": [<EK fingerprint>, ...]}. Nodes that match join; listed EKs join as control plane.
+   */
+  joinPolicyJson: Buffer;
 }
 
 export interface InitResponse {
@@ -61,6 +64,8 @@ export interface InitSuccess {
   clusterId: Buffer;
   /** Owner id (32 bytes; derived from the master secret, identifies the owner). */
   ownerId: Buffer;
+  /** Name of the node that was initialised (from its metadata). */
+  nodeName: string;
 }
 
 export interface InitFailure {
@@ -78,7 +83,7 @@ function createBaseInitRequest(): InitRequest {
     measurementSalt: Buffer.alloc(0),
     clusterName: "",
     kubernetesConfig: Buffer.alloc(0),
-    controlPlaneEkFingerprints: [],
+    joinPolicyJson: Buffer.alloc(0),
   };
 }
 
@@ -102,8 +107,8 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.kubernetesConfig.length !== 0) {
       writer.uint32(50).bytes(message.kubernetesConfig);
     }
-    for (const v of message.controlPlaneEkFingerprints) {
-      writer.uint32(58).string(v!);
+    if (message.joinPolicyJson.length !== 0) {
+      writer.uint32(66).bytes(message.joinPolicyJson);
     }
     return writer;
   },
@@ -169,12 +174,12 @@ export const InitRequest: MessageFns<InitRequest> = {
             message.kubernetesConfig = Buffer.from(reader.bytes());
             continue;
           }
-          case 7: {
-            if (tag !== 58) {
+          case 8: {
+            if (tag !== 66) {
               break;
             }
 
-            message.controlPlaneEkFingerprints.push(reader.string());
+            message.joinPolicyJson = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -221,11 +226,11 @@ export const InitRequest: MessageFns<InitRequest> = {
         : isSet(object.kubernetes_config)
         ? Buffer.from(bytesFromBase64(object.kubernetes_config))
         : Buffer.alloc(0),
-      controlPlaneEkFingerprints: globalThis.Array.isArray(object?.controlPlaneEkFingerprints)
-        ? object.controlPlaneEkFingerprints.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.control_plane_ek_fingerprints)
-        ? object.control_plane_ek_fingerprints.map((e: any) => globalThis.String(e))
-        : [],
+      joinPolicyJson: isSet(object.joinPolicyJson)
+        ? Buffer.from(bytesFromBase64(object.joinPolicyJson))
+        : isSet(object.join_policy_json)
+        ? Buffer.from(bytesFromBase64(object.join_policy_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -249,8 +254,8 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.kubernetesConfig.length !== 0) {
       obj.kubernetesConfig = base64FromBytes(message.kubernetesConfig);
     }
-    if (message.controlPlaneEkFingerprints?.length) {
-      obj.controlPlaneEkFingerprints = message.controlPlaneEkFingerprints;
+    if (message.joinPolicyJson.length !== 0) {
+      obj.joinPolicyJson = base64FromBytes(message.joinPolicyJson);
     }
     return obj;
   },
@@ -266,7 +271,7 @@ export const InitRequest: MessageFns<InitRequest> = {
     message.measurementSalt = object.measurementSalt ?? Buffer.alloc(0);
     message.clusterName = object.clusterName ?? "";
     message.kubernetesConfig = object.kubernetesConfig ?? Buffer.alloc(0);
-    message.controlPlaneEkFingerprints = object.controlPlaneEkFingerprints?.map((e) => e) || [];
+    message.joinPolicyJson = object.joinPolicyJson ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -464,7 +469,7 @@ export const InitProgress: MessageFns<InitProgress> = {
 };
 
 function createBaseInitSuccess(): InitSuccess {
-  return { kubeconfig: Buffer.alloc(0), clusterId: Buffer.alloc(0), ownerId: Buffer.alloc(0) };
+  return { kubeconfig: Buffer.alloc(0), clusterId: Buffer.alloc(0), ownerId: Buffer.alloc(0), nodeName: "" };
 }
 
 export const InitSuccess: MessageFns<InitSuccess> = {
@@ -477,6 +482,9 @@ export const InitSuccess: MessageFns<InitSuccess> = {
     }
     if (message.ownerId.length !== 0) {
       writer.uint32(26).bytes(message.ownerId);
+    }
+    if (message.nodeName !== "") {
+      writer.uint32(34).string(message.nodeName);
     }
     return writer;
   },
@@ -518,6 +526,14 @@ export const InitSuccess: MessageFns<InitSuccess> = {
             message.ownerId = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nodeName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -543,6 +559,11 @@ export const InitSuccess: MessageFns<InitSuccess> = {
         : isSet(object.owner_id)
         ? Buffer.from(bytesFromBase64(object.owner_id))
         : Buffer.alloc(0),
+      nodeName: isSet(object.nodeName)
+        ? globalThis.String(object.nodeName)
+        : isSet(object.node_name)
+        ? globalThis.String(object.node_name)
+        : "",
     };
   },
 
@@ -557,6 +578,9 @@ export const InitSuccess: MessageFns<InitSuccess> = {
     if (message.ownerId.length !== 0) {
       obj.ownerId = base64FromBytes(message.ownerId);
     }
+    if (message.nodeName !== "") {
+      obj.nodeName = message.nodeName;
+    }
     return obj;
   },
 
@@ -568,6 +592,7 @@ export const InitSuccess: MessageFns<InitSuccess> = {
     message.kubeconfig = object.kubeconfig ?? Buffer.alloc(0);
     message.clusterId = object.clusterId ?? Buffer.alloc(0);
     message.ownerId = object.ownerId ?? Buffer.alloc(0);
+    message.nodeName = object.nodeName ?? "";
     return message;
   },
 };

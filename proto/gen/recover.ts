@@ -33,6 +33,8 @@ export interface RecoverRequest {
 }
 
 export interface RecoverResponse {
+  /** Name of the node that unlocked its state disk with the derived key. */
+  nodeName: string;
 }
 
 function createBaseRecoverRequest(): RecoverRequest {
@@ -129,11 +131,14 @@ export const RecoverRequest: MessageFns<RecoverRequest> = {
 };
 
 function createBaseRecoverResponse(): RecoverResponse {
-  return {};
+  return { nodeName: "" };
 }
 
 export const RecoverResponse: MessageFns<RecoverResponse> = {
-  encode(_: RecoverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: RecoverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeName !== "") {
+      writer.uint32(10).string(message.nodeName);
+    }
     return writer;
   },
 
@@ -150,6 +155,14 @@ export const RecoverResponse: MessageFns<RecoverResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -162,20 +175,30 @@ export const RecoverResponse: MessageFns<RecoverResponse> = {
     }
   },
 
-  fromJSON(_: any): RecoverResponse {
-    return {};
+  fromJSON(object: any): RecoverResponse {
+    return {
+      nodeName: isSet(object.nodeName)
+        ? globalThis.String(object.nodeName)
+        : isSet(object.node_name)
+        ? globalThis.String(object.node_name)
+        : "",
+    };
   },
 
-  toJSON(_: RecoverResponse): unknown {
+  toJSON(message: RecoverResponse): unknown {
     const obj: any = {};
+    if (message.nodeName !== "") {
+      obj.nodeName = message.nodeName;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<RecoverResponse>, I>>(base?: I): RecoverResponse {
     return RecoverResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<RecoverResponse>, I>>(_: I): RecoverResponse {
+  fromPartial<I extends Exact<DeepPartial<RecoverResponse>, I>>(object: I): RecoverResponse {
     const message = createBaseRecoverResponse();
+    message.nodeName = object.nodeName ?? "";
     return message;
   },
 };

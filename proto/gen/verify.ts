@@ -36,6 +36,18 @@ export interface GetAttestationResponse {
   document: AttestationDocument | undefined;
 }
 
+export interface ActivateCredentialRequest {
+  /** TPM2B_ID_OBJECT contents (integrityHMAC || encIdentity), at most 132 bytes. */
+  credentialBlob: Buffer;
+  /** TPM2B_ENCRYPTED_SECRET contents (RSA-OAEP ciphertext or ECC point), at most 512 bytes. */
+  encryptedSecret: Buffer;
+}
+
+export interface ActivateCredentialResponse {
+  /** The secret TPM2_ActivateCredential recovered. The caller compares it with the one it wrapped. */
+  secret: Buffer;
+}
+
 function createBaseGetAttestationRequest(): GetAttestationRequest {
   return { nonce: Buffer.alloc(0) };
 }
@@ -172,6 +184,166 @@ export const GetAttestationResponse: MessageFns<GetAttestationResponse> = {
   },
 };
 
+function createBaseActivateCredentialRequest(): ActivateCredentialRequest {
+  return { credentialBlob: Buffer.alloc(0), encryptedSecret: Buffer.alloc(0) };
+}
+
+export const ActivateCredentialRequest: MessageFns<ActivateCredentialRequest> = {
+  encode(message: ActivateCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.credentialBlob.length !== 0) {
+      writer.uint32(10).bytes(message.credentialBlob);
+    }
+    if (message.encryptedSecret.length !== 0) {
+      writer.uint32(18).bytes(message.encryptedSecret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateCredentialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credentialBlob = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.encryptedSecret = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateCredentialRequest {
+    return {
+      credentialBlob: isSet(object.credentialBlob)
+        ? Buffer.from(bytesFromBase64(object.credentialBlob))
+        : isSet(object.credential_blob)
+        ? Buffer.from(bytesFromBase64(object.credential_blob))
+        : Buffer.alloc(0),
+      encryptedSecret: isSet(object.encryptedSecret)
+        ? Buffer.from(bytesFromBase64(object.encryptedSecret))
+        : isSet(object.encrypted_secret)
+        ? Buffer.from(bytesFromBase64(object.encrypted_secret))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ActivateCredentialRequest): unknown {
+    const obj: any = {};
+    if (message.credentialBlob.length !== 0) {
+      obj.credentialBlob = base64FromBytes(message.credentialBlob);
+    }
+    if (message.encryptedSecret.length !== 0) {
+      obj.encryptedSecret = base64FromBytes(message.encryptedSecret);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActivateCredentialRequest>, I>>(base?: I): ActivateCredentialRequest {
+    return ActivateCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActivateCredentialRequest>, I>>(object: I): ActivateCredentialRequest {
+    const message = createBaseActivateCredentialRequest();
+    message.credentialBlob = object.credentialBlob ?? Buffer.alloc(0);
+    message.encryptedSecret = object.encryptedSecret ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseActivateCredentialResponse(): ActivateCredentialResponse {
+  return { secret: Buffer.alloc(0) };
+}
+
+export const ActivateCredentialResponse: MessageFns<ActivateCredentialResponse> = {
+  encode(message: ActivateCredentialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret.length !== 0) {
+      writer.uint32(10).bytes(message.secret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateCredentialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateCredentialResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateCredentialResponse {
+    return { secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: ActivateCredentialResponse): unknown {
+    const obj: any = {};
+    if (message.secret.length !== 0) {
+      obj.secret = base64FromBytes(message.secret);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActivateCredentialResponse>, I>>(base?: I): ActivateCredentialResponse {
+    return ActivateCredentialResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActivateCredentialResponse>, I>>(object: I): ActivateCredentialResponse {
+    const message = createBaseActivateCredentialResponse();
+    message.secret = object.secret ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 export type VerificationServiceService = typeof VerificationServiceService;
 export const VerificationServiceService = {
   getAttestation: {
@@ -185,10 +357,36 @@ export const VerificationServiceService = {
       Buffer.from(GetAttestationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetAttestationResponse => GetAttestationResponse.decode(value),
   },
+  /**
+   * Proves the AK that signs GetAttestation documents lives in the TPM of the EK certificate they carry: the
+   * caller runs TPM2_MakeCredential to that EK for the document's AK name; only that TPM, holding that AK, can
+   * return the secret. The node activates for its attesting AK only, under the same per-client budget as
+   * GetAttestation (each call is a TPM operation).
+   * The messages are those of constellation.atls.v1.Attester.ActivateCredential.
+   */
+  activateCredential: {
+    path: "/constellation.verify.v1.VerificationService/ActivateCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ActivateCredentialRequest): Buffer =>
+      Buffer.from(ActivateCredentialRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ActivateCredentialRequest => ActivateCredentialRequest.decode(value),
+    responseSerialize: (value: ActivateCredentialResponse): Buffer =>
+      Buffer.from(ActivateCredentialResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ActivateCredentialResponse => ActivateCredentialResponse.decode(value),
+  },
 } as const;
 
 export interface VerificationServiceServer extends UntypedServiceImplementation {
   getAttestation: handleUnaryCall<GetAttestationRequest, GetAttestationResponse>;
+  /**
+   * Proves the AK that signs GetAttestation documents lives in the TPM of the EK certificate they carry: the
+   * caller runs TPM2_MakeCredential to that EK for the document's AK name; only that TPM, holding that AK, can
+   * return the secret. The node activates for its attesting AK only, under the same per-client budget as
+   * GetAttestation (each call is a TPM operation).
+   * The messages are those of constellation.atls.v1.Attester.ActivateCredential.
+   */
+  activateCredential: handleUnaryCall<ActivateCredentialRequest, ActivateCredentialResponse>;
 }
 
 export interface VerificationServiceClient extends Client {
@@ -206,6 +404,28 @@ export interface VerificationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetAttestationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Proves the AK that signs GetAttestation documents lives in the TPM of the EK certificate they carry: the
+   * caller runs TPM2_MakeCredential to that EK for the document's AK name; only that TPM, holding that AK, can
+   * return the secret. The node activates for its attesting AK only, under the same per-client budget as
+   * GetAttestation (each call is a TPM operation).
+   * The messages are those of constellation.atls.v1.Attester.ActivateCredential.
+   */
+  activateCredential(
+    request: ActivateCredentialRequest,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
+  ): ClientUnaryCall;
+  activateCredential(
+    request: ActivateCredentialRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
+  ): ClientUnaryCall;
+  activateCredential(
+    request: ActivateCredentialRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ActivateCredentialResponse) => void,
   ): ClientUnaryCall;
 }
 

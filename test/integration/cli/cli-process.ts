@@ -1,4 +1,6 @@
-// Runs the CLI as a child process (`node --import tsx cli/main.ts …`), as a user would run it.
+// Runs the CLI as a child process from the build (`node bin/constellation.js …`), as a user would run it. `npm test`
+// builds first; compiling the TypeScript on the fly instead (tsx) cost seconds per run and pushed these files past
+// tap's per-file timeout on slower machines.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,7 @@ export function runCliProcess(args: readonly string[], env: Record<string, strin
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', `${REPO}cli/main.ts`, ...args],
+      [`${REPO}bin/constellation.js`, ...args],
       { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') {

@@ -33,8 +33,9 @@ export function spawnAgent(
   script: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: readonly string[] = [],
 ): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: repo,
     env: { PATH: process.env.PATH, TSS2_LOG: 'all+NONE', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,27 +156,35 @@ export async function startJoinService(
   t: Teardown,
   cluster: Cluster,
   listen = '127.0.0.1:0',
+  /** Extra node flags, e.g. --cpu-prof for the bench. */
+  nodeArgs: readonly string[] = [],
 ): Promise<{ agent: AgentProcess; address: string; akName: string }> {
-  const agent = spawnAgent(t, 'agents/joinservice/main.ts', [
-    '--listen',
-    listen,
-    '--tpm-tcti',
-    cluster.serviceTpm.tcti,
-    '--kms-address',
-    cluster.kmsAddress,
-    '--policy-file',
-    cluster.files.policy,
-    '--ek-roots-file',
-    cluster.files.roots,
-    '--ek-intermediates-file',
-    cluster.files.intermediates,
-    '--cluster-file',
-    cluster.files.cluster,
-    '--event-log-path',
-    '/nonexistent/binary_bios_measurements',
-    '--log-transport',
-    'stderr-json',
-  ]);
+  const agent = spawnAgent(
+    t,
+    'agents/joinservice/main.ts',
+    [
+      '--listen',
+      listen,
+      '--tpm-tcti',
+      cluster.serviceTpm.tcti,
+      '--kms-address',
+      cluster.kmsAddress,
+      '--policy-file',
+      cluster.files.policy,
+      '--ek-roots-file',
+      cluster.files.roots,
+      '--ek-intermediates-file',
+      cluster.files.intermediates,
+      '--cluster-file',
+      cluster.files.cluster,
+      '--event-log-path',
+      '/nonexistent/binary_bios_measurements',
+      '--log-transport',
+      'stderr-json',
+    ],
+    {},
+    nodeArgs,
+  );
   const ready = await agent.line<{ listening: string; akName: string }>((v) => 'listening' in v);
   return { agent, address: ready.listening, akName: ready.akName };
 }

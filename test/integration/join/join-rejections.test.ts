@@ -11,7 +11,9 @@ import { openSealed } from '../../../lib/atls/index.js';
 import { joinCluster } from '../../../lib/join/join-client.js';
 import { joinServiceCheck } from '../../../lib/join/service-check.js';
 import { JoinRejectedError } from '../../../lib/join/unary-call.js';
-import { JoinTicket } from '../../../proto/gen/join.js';
+import { IssueJoinTicketRequest, JoinTicket } from '../../../proto/gen/join.js';
+import { JOIN_BACKSTOP_MESSAGE_BYTES, JOIN_MAX_MESSAGE_BYTES } from '../../../lib/rpc/index.js';
+import { GET_CHALLENGE_MAX_BYTES } from '../../../agents/joinservice/server.js';
 import { manualNode } from './manual-node.js';
 import { NO_EVENT_LOG, nodeTpm, startServiceFixture } from './service-fixture.js';
 
@@ -169,20 +171,58 @@ t.test('policy updates: unsigned and wrongly signed are PERMISSION_DENIED, rollb
   t.match(service.audit.at(-1), { decision: 'admit', role: 'control-plane', node: fingerprint, policyVersion: '2' });
 });
 
-t.test('oversized message: RESOURCE_EXHAUSTED before any handler runs', async (t) => {
+t.test('oversized message: RESOURCE_EXHAUSTED and one audit line naming method, size and limit', async (t) => {
   const service = await startServiceFixture(t);
   const node = await manualNode(await nodeTpm(t), service.address, service.verifyService);
   t.teardown(() => node.close());
   const challenge = await node.challenge();
   const { request } = await node.request(challenge, randomBytes(32));
+  const oversized = { ...request, certificateRequest: Buffer.alloc(2 * 1024 * 1024) };
+  const bytes = IssueJoinTicketRequest.encode(oversized).finish().length;
   const auditBefore = service.audit.length;
   rejected(
     t,
-    await failure(node.issue({ ...request, certificateRequest: Buffer.alloc(2 * 1024 * 1024) })),
+    await failure(node.issue(oversized)),
     status.RESOURCE_EXHAUSTED,
-    /RESOURCE_EXHAUSTED/,
+    new RegExp(
+      `MESSAGE_TOO_LARGE: .*IssueJoinTicket expected a request of ≤ ${JOIN_MAX_MESSAGE_BYTES} bytes, found ${bytes}`,
+    ),
   );
-  t.equal(service.audit.length, auditBefore, 'no handler ran (grpc-js refuses the message)');
+  t.same(service.audit.slice(auditBefore), [
+    {
+      decision: 'reject',
+      method: 'IssueJoinTicket',
+      check: 'request',
+      reason: `MESSAGE_TOO_LARGE: /constellation.join.v1.JoinService/IssueJoinTicket expected a request of ≤ ${JOIN_MAX_MESSAGE_BYTES} bytes, found ${bytes}`,
+      policyVersion: '1',
+    },
+  ]);
+  const small = await node.challenge();
+  t.ok(small.challengeId.length > 0, 'the channel and the service keep serving');
+});
+
+t.test('GetChallenge has its own, smaller limit; above the grpc-js backstop the refusal is unaudited', async (t) => {
+  const service = await startServiceFixture(t);
+  const node = await manualNode(await nodeTpm(t), service.address, service.verifyService);
+  t.teardown(() => node.close());
+  const auditBefore = service.audit.length;
+  rejected(
+    t,
+    await failure(node.challenge(Buffer.alloc(GET_CHALLENGE_MAX_BYTES))),
+    status.RESOURCE_EXHAUSTED,
+    new RegExp(`MESSAGE_TOO_LARGE: .*GetChallenge expected a request of ≤ ${GET_CHALLENGE_MAX_BYTES} bytes`),
+  );
+  t.match(service.audit.slice(auditBefore), [{ decision: 'reject', method: 'GetChallenge', check: 'request' }]);
+  t.equal(service.audit.length, auditBefore + 1);
+  const challenge = await node.challenge();
+  const { request } = await node.request(challenge, randomBytes(32));
+  const auditAfterChallenge = service.audit.length;
+  const error = await failure(
+    node.issue({ ...request, certificateRequest: Buffer.alloc(JOIN_BACKSTOP_MESSAGE_BYTES) }),
+  );
+  rejected(t, error, status.RESOURCE_EXHAUSTED, /RESOURCE_EXHAUSTED/);
+  t.notMatch((error as Error).message, /MESSAGE_TOO_LARGE/, 'grpc-js refused it itself');
+  t.equal(service.audit.length, auditAfterChallenge, 'no handler ran above the backstop');
 });
 
 t.test('a JoinService that cannot attest itself: the node refuses and sends nothing', async (t) => {

@@ -3,16 +3,20 @@
 // per join ({"event":"joined",…}) and a final {"event":"done"} or {"event":"failed",…}; never a secret
 // (the disk key only as a SHA-256 digest).
 import { createHash, X509Certificate } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Tpm } from '../../../native/tpm.js';
 import { ConstellationError } from '../../../lib/errors.js';
-import { createLocalCa } from '../../../lib/swtpm/local-ca.js';
+import type { LocalCa } from '../../../lib/swtpm/local-ca.js';
 import { startSwtpm } from '../../../lib/swtpm/swtpm-process.js';
 import { keyFingerprint } from '../../../lib/attestation/verify/ak-trust.js';
 import { parsePolicy } from '../../../lib/attestation/policy/policy-parser.js';
 import { joinCluster } from '../../../lib/join/join-client.js';
 import { joinServiceCheck } from '../../../lib/join/service-check.js';
 import { JoinRejectedError } from '../../../lib/join/unary-call.js';
+import { openSealed, type DocumentCheck } from '../../../lib/atls/index.js';
+import { JoinTicket } from '../../../proto/gen/join.js';
+import { manualNode } from './manual-node.js';
 
 export interface NodeSpec {
   readonly address: string;
@@ -23,6 +27,12 @@ export interface NodeSpec {
   /** Joins in a row (join storm); default 1. */
   readonly joins?: number;
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
+  /**
+   * 'fresh' (default): every join dials and attests the service anew (joinCluster). 'reuse': one attested
+   * channel for all joins, as a long-lived client keeps it (bench); each join still gets a fresh challenge,
+   * activation, quote and node key. No retries in that mode.
+   */
+  readonly channel?: 'fresh' | 'reuse';
 }
 
 process.env.TSS2_LOG ??= 'all+NONE';
@@ -30,8 +40,20 @@ const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 };
 
+/**
+ * The CA the test created. Not createLocalCa: it rewrites the CA's config file in place, and a sibling node
+ * provisioning its EK at that moment reads a truncated file (swtpm_localca: "Missing 'statedir'").
+ */
+function existingCa(dir: string): LocalCa {
+  return {
+    dir,
+    rootPem: () => readFile(join(dir, 'swtpm-localca-rootca-cert.pem'), 'utf8'),
+    intermediatePem: () => readFile(join(dir, 'issuercert.pem'), 'utf8'),
+  };
+}
+
 async function main(spec: NodeSpec): Promise<void> {
-  const ca = await createLocalCa(spec.caDir);
+  const ca = existingCa(spec.caDir);
   const swtpm = await startSwtpm({ ca, pcrBanks: ['sha256'] });
   // A test tearing down early sends SIGTERM: stop our swtpm so no child outlives us.
   process.once('SIGTERM', () => {
@@ -48,6 +70,11 @@ async function main(spec: NodeSpec): Promise<void> {
       ekIntermediates: [await ca.intermediatePem()],
       serviceAkNames: [spec.serviceAkName],
     });
+    if (spec.channel === 'reuse') {
+      await joinOnOneChannel(tpm, spec, verifyService);
+      print({ event: 'done' });
+      return;
+    }
     for (let index = 0; index < (spec.joins ?? 1); index += 1) {
       let attempts = 0;
       const started = performance.now();
@@ -77,6 +104,33 @@ async function main(spec: NodeSpec): Promise<void> {
     await tpm.close();
     await swtpm.stop();
     await rm(swtpm.stateDir, { recursive: true, force: true });
+  }
+}
+
+async function joinOnOneChannel(tpm: Tpm, spec: NodeSpec, verifyService: DocumentCheck): Promise<void> {
+  const node = await manualNode(tpm, spec.address, verifyService);
+  try {
+    for (let index = 0; index < (spec.joins ?? 1); index += 1) {
+      const started = performance.now();
+      const challenge = await node.challenge();
+      const secret = await node.activate(challenge);
+      const { request, privateKey, digest } = await node.request(challenge, secret, {
+        diskUuid: spec.diskUuid,
+        nodeName: spec.nodeName,
+      });
+      const response = await node.issue(request);
+      const ticket = JoinTicket.decode(openSealed(privateKey, response.sealedTicket, digest));
+      print({
+        event: 'joined',
+        role: response.role,
+        attempts: 1,
+        ms: performance.now() - started,
+        diskKeySha256: createHash('sha256').update(ticket.stateDiskKey).digest('hex'),
+        controlPlaneFiles: ticket.controlPlaneFiles.map((file) => file.name),
+      });
+    }
+  } finally {
+    await node.close();
   }
 }
 

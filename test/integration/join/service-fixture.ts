@@ -3,7 +3,7 @@
 import type { Test } from 'tap';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { Tpm } from '../../../native/tpm.js';
-import { ChallengeBook, createAttestedIdentity, sealTo } from '../../../lib/atls/index.js';
+import { ChallengeBook, createAttestedIdentity, sealTo, tpmCredentialActivator } from '../../../lib/atls/index.js';
 import { validateDocumentMessage } from '../../../lib/attestation/document/document-validation.js';
 import { issueQemuVtpmEvidence } from '../../../lib/attestation/issuers/qemu-vtpm-issuer.js';
 import { parsePolicy } from '../../../lib/attestation/policy/policy-parser.js';
@@ -45,6 +45,7 @@ export async function startServiceFixture(
   const tpm = await Tpm.open(swtpm.tcti);
   t.teardown(() => tpm.close());
   const serviceAk = await tpm.createAk('ecc');
+  const serviceEk = await tpm.createEk('rsa');
   const masterSecret = generateMasterSecret();
   const admin = adminSigningKey(masterSecret);
   const audit: AuditEntry[] = [];
@@ -70,6 +71,8 @@ export async function startServiceFixture(
     protocol,
     identity,
     address: '127.0.0.1:0',
+    // Lets a node prove the service's AK (Attester.ActivateCredential), as the production host does.
+    activate: tpmCredentialActivator(tpm, { ak: serviceAk, ek: serviceEk }),
     issueEvidence: async (nonce, binding) => {
       const { document } = await issueQemuVtpmEvidence({
         tpm,

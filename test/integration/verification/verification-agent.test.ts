@@ -13,7 +13,7 @@ import type { AttestationDocument } from '../../../lib/attestation/document/atte
 import { verifyDocument, type AttestationTrust } from '../../../lib/attestation/verify/document-verifier.js';
 import { VerificationError } from '../../../lib/errors.js';
 import { Tpm } from '../../../native/index.js';
-import { connectAttested } from '../../../lib/atls/index.js';
+import { connectAttested, proveAttestedAk } from '../../../lib/atls/index.js';
 import { VerificationServiceClient, type GetAttestationResponse } from '../../../proto/gen/verify.js';
 import { PURPOSE_LABEL } from '../../../agents/verification/purpose.js';
 import { swtpmFor, testCa } from '../../helpers/swtpm.js';
@@ -186,6 +186,40 @@ t.test('aTLS-attested gRPC channel; 20 parallel requests over it and HTTP all ve
   client.close();
   t.equal(await agent.stop(), 0);
 });
+
+t.test(
+  'over TLS without a pin (as the CLI dials): the AK is proven by VerificationService.ActivateCredential',
+  async (t) => {
+    const { agent, trust } = await startOnSwtpm(t, ['--grpc-listen', '127.0.0.1:0', '--grpc-transport', 'tls']);
+    const client = grpcClient(
+      t,
+      agent.grpc,
+      credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined }),
+    );
+    const nonce = randomBytes(32);
+    const document = await viaGrpc(client, nonce);
+    const activated = await proveAttestedAk(
+      document,
+      (credentialBlob, encryptedSecret) =>
+        new Promise<Buffer>((resolve, reject) => {
+          client.activateCredential({ credentialBlob, encryptedSecret }, (error: ServiceError | null, response) => {
+            if (error === null) resolve(response.secret);
+            else reject(error);
+          });
+        }),
+    );
+    t.equal(Buffer.from(activated.akName).toString('hex'), agent.akName);
+    const state = await verifyDocument(
+      document,
+      { tpm: { ...trust.tpm!, ak: { mode: 'credential-activation', activated } } },
+      { nonce, binding: PURPOSE_LABEL },
+      new Date(),
+    );
+    t.equal(state.tpm?.akTrust, 'credential-activation');
+    client.close();
+    t.equal(await agent.stop(), 0);
+  },
+);
 
 t.test('a bad configuration exits 1 with every problem listed', async (t) => {
   const agent = startAgentProcess(t, ['--grpc-listen', '0.0.0.0:1', '--grpc-transport', 'plaintext', '--bogus']);

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { generateKeyPairSync } from 'node:crypto';
 import { InputError } from '../../../lib/errors.js';
+import { DocumentInvalidError } from '../../../lib/attestation/document/document-error.js';
 import { checkJoinRequest, JOIN_REQUEST_INVALID } from '../../../agents/joinservice/request-checks.js';
 import type { IssueJoinTicketRequest } from '../../../proto/gen/join.js';
 
@@ -63,5 +64,46 @@ t.test('the node key must be a P-256 SPKI', (t) => {
     t.match(error, { code: /JOIN_REQUEST_INVALID|DOCUMENT_INVALID/ }, name);
   }
   t.equal(JOIN_REQUEST_INVALID, 'JOIN_REQUEST_INVALID');
+  t.end();
+});
+
+t.test('a canonical P-256 SPKI whose point is off the curve is refused, naming the field', (t) => {
+  const offCurve = Buffer.from(p256);
+  offCurve[offCurve.length - 1]! ^= 1;
+  t.throws(() => checkJoinRequest({ ...base, nodePublicKey: offCurve }), {
+    code: JOIN_REQUEST_INVALID,
+    message: /node_public_key expected a point on P-256/,
+  });
+  t.throws(
+    () => checkJoinRequest({ ...base, nodePublicKey: Buffer.concat([p256.subarray(0, 26), Buffer.alloc(65)]) }),
+    { code: JOIN_REQUEST_INVALID, message: /node_public_key/ },
+    'the point at infinity / zero point',
+  );
+  t.end();
+});
+
+t.test('a valid node key passes the key check (canonical and compressed encodings)', (t) => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+  const jwk = key.export({ format: 'jwk' });
+  const y = Buffer.from(jwk.y ?? '', 'base64url');
+  const compressedPoint = Buffer.concat([Buffer.from([2 + (y.at(-1)! & 1)]), Buffer.from(jwk.x ?? '', 'base64url')]);
+  // id-ecPublicKey + prime256v1 with a 33-byte compressed point.
+  const compressed = Buffer.concat([
+    Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+    compressedPoint,
+  ]);
+  for (const [name, spki] of [
+    ['canonical', key.export({ type: 'spki', format: 'der' })],
+    ['compressed', compressed],
+  ] as const) {
+    // The request's evidence has no TPM part, so a passing key check ends at the evidence check.
+    t.throws(
+      () => checkJoinRequest({ ...base, nodePublicKey: spki }),
+      new DocumentInvalidError([
+        { field: 'tpm', expected: 'TPM evidence for variant qemu-vtpm', received: 'undefined' },
+      ]),
+      name,
+    );
+  }
   t.end();
 });

@@ -23,6 +23,7 @@ function fakeSource(
     closed: 0,
     attest,
     attestBound: (nonce: Uint8Array) => attest(nonce),
+    activate: () => Promise.reject(new TpmError('TPM_RC', 'the fake has no TPM')),
     close: () => {
       source.closed += 1;
       return Promise.resolve();

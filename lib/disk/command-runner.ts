@@ -1,0 +1,46 @@
+// Runs the disk tools (cryptsetup, mkfs.ext4, mount, umount) as child processes: argument arrays, never a
+// shell; secrets only ever on stdin. Injectable so tests can stand in for the steps that need device-mapper.
+import { execa } from 'execa';
+
+export type DiskProgram = 'cryptsetup' | 'mkfs.ext4' | 'mount' | 'umount';
+
+export interface CommandResult {
+  /** Exit status; undefined when the program could not be started (`missing` then says why). */
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The program is not installed (ENOENT). */
+  readonly missing: boolean;
+}
+
+export interface CommandInput {
+  /** Bytes for the child's stdin (keys: cryptsetup reads `--key-file -`). */
+  readonly stdin?: Buffer;
+}
+
+/** Named as in the shared contract: the runner behind `luksStateDisk({cryptsetup})`. */
+export interface CryptsetupRunner {
+  run(program: DiskProgram, args: readonly string[], input?: CommandInput): Promise<CommandResult>;
+}
+
+// Formatting with argon2 and writing a 16 MiB header take well under a second; a stuck device must not hang boot.
+const COMMAND_TIMEOUT_MS = 120_000;
+
+/** The real runner: execa with a C locale so messages are stable for error mapping. */
+export const execaRunner: CryptsetupRunner = {
+  async run(program, args, input = {}) {
+    const result = await execa(program, [...args], {
+      reject: false,
+      timeout: COMMAND_TIMEOUT_MS,
+      env: { LC_ALL: 'C' },
+      ...(input.stdin === undefined ? { stdin: 'ignore' as const } : { input: input.stdin }),
+    });
+    const missing =
+      result.exitCode === undefined &&
+      typeof result.cause === 'object' &&
+      result.cause !== null &&
+      'code' in result.cause &&
+      result.cause.code === 'ENOENT';
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, missing };
+  },
+};
