@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Tpm } from '../../native/tpm.js';
 import { ConstellationError } from '../../lib/errors.js';
 import { describeConfig } from '../../lib/config/index.js';
-import { auditLog, createLogger, type Logger } from '../../lib/log/index.js';
+import { auditLog, type Logger } from '../../lib/log/index.js';
 import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
 import { createMetadataClient } from '../../lib/metadata/index.js';
 import { noneKubernetes } from '../../lib/kubernetes/index.js';
@@ -24,6 +24,7 @@ import { NodeServices } from './control-plane-services.js';
 import { stdoutMilestones } from './milestones.js';
 import { chooseStateDisk } from './state-disk-choice.js';
 import { loadNodeKeys, nodeAttestation } from './node-attestation.js';
+import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
 
 /** One join/rejoin round tries each address twice; the boot loop repeats rounds (join-loop.ts). */
 const ROUND_RETRY = { attempts: 2, baseMs: 200, maxMs: 1000 } as const;
@@ -40,18 +41,11 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  let config;
-  try {
-    config = loadBootstrapperConfig({ argv: process.argv.slice(2), env: process.env });
-  } catch (error) {
-    process.stderr.write(`bootstrapper: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const logger = createLogger({
-    name: 'bootstrapper',
-    level: config.logLevel,
-    ...(config.logTransport === undefined ? {} : { transport: config.logTransport }),
-  });
+  const config = loadAgentConfig('bootstrapper', () =>
+    loadBootstrapperConfig({ argv: process.argv.slice(2), env: process.env }),
+  );
+  if (config === undefined) return EXIT_BAD_CONFIG;
+  const logger = agentLogger('bootstrapper', config);
   const eventLogPath = config.eventLog;
   const ekRoots = [await readFile(config.ekRoots, 'utf8')];
   const ekIntermediates = config.ekIntermediates === undefined ? [] : [await readFile(config.ekIntermediates, 'utf8')];
@@ -159,16 +153,4 @@ function fatal(logger: Logger, error: unknown): void {
   });
 }
 
-main().then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = error instanceof ConstellationError ? error.code : 'INTERNAL';
-    process.stderr.write(
-      `bootstrapper: failed to start (${code}): ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    // Servers may already be listening: exit now so the machine reboots.
-    process.exit(1);
-  },
-);
+runAgent('bootstrapper', main, { exitOnFailure: true });

@@ -5,15 +5,12 @@ import type { KeyObject } from 'node:crypto';
 import type { Tpm } from '../../native/tpm.js';
 import type { JoinPolicy } from '../joinservice/join-policy.js';
 import type { ClusterMaterial } from '../joinservice/ports.js';
+import type { StateDisk as FullStateDisk } from '../../lib/disk/state-disk.js';
+import type { NodeMetadata, NodeRole } from '../../lib/metadata/node-metadata.js';
 
-export type NodeRole = 'control-plane' | 'worker';
-
-/** lib/metadata NodeMetadata: untrusted (a cloud's metadata service), validated by the client. */
-export interface NodeMetadata {
-  readonly name: string;
-  readonly role: NodeRole;
-  readonly address: string;
-}
+export type { NodeMetadata, NodeRole } from '../../lib/metadata/node-metadata.js';
+export type { ControlPlaneFile, JoinMaterial, KubernetesLayer } from '../../lib/kubernetes/kubernetes-layer.js';
+export type { StateDiskProbe as DiskProbe } from '../../lib/disk/state-disk.js';
 
 export interface MetadataSource {
   self(): Promise<NodeMetadata>;
@@ -22,50 +19,8 @@ export interface MetadataSource {
   initSecretHash(): Promise<Buffer>;
 }
 
-export type DiskProbe =
-  { readonly status: 'blank' } | { readonly status: 'pending' | 'initialized'; readonly uuid: string };
-
-/** lib/disk StateDisk (shared contract). */
-export interface StateDisk {
-  readonly description: { readonly kind: 'luks' | 'directory'; readonly encrypted: boolean; readonly location: string };
-  probe(): Promise<DiskProbe>;
-  prepareNew(): Promise<{ uuid: string }>;
-  bindClusterKey(diskKey: Buffer): Promise<void>;
-  open(diskKey: Buffer): Promise<{ mountPoint: string }>;
-  markForReset(): Promise<void>;
-  readonly mountPoint: string;
-  close(): Promise<void>;
-}
-
-export interface ControlPlaneFile {
-  readonly name: string;
-  readonly data: Buffer;
-}
-
-/** lib/kubernetes JoinMaterial. Secret (token, CA key). */
-export interface JoinMaterial {
-  readonly apiServerEndpoint: string;
-  readonly token: string;
-  readonly discoveryTokenCaCertHash: string;
-  readonly controlPlaneFiles: readonly ControlPlaneFile[];
-}
-
-/** lib/kubernetes KubernetesLayer. */
-export interface KubernetesLayer {
-  initCluster(
-    input: { nodeName: string; nodeAddress: string; clusterName: string; config: Buffer },
-    progress: (message: string) => void,
-  ): Promise<{ kubeconfig: Buffer; join: JoinMaterial }>;
-  joinCluster(input: {
-    nodeName: string;
-    role: NodeRole;
-    apiServerEndpoint: string;
-    token: string;
-    discoveryTokenCaCertHash: string;
-    controlPlaneFiles: ControlPlaneFile[];
-  }): Promise<void>;
-  restart(): Promise<void>;
-}
+/** lib/disk StateDisk without rekey (the Bootstrapper never rekeys). */
+export type StateDisk = Omit<FullStateDisk, 'rekey'>;
 
 /** The TPM operations the Bootstrapper itself performs (the hosts get the whole shared Tpm). */
 export type NodeTpm = Pick<

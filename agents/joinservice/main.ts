@@ -4,28 +4,20 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Tpm } from '../../native/tpm.js';
-import { ConstellationError } from '../../lib/errors.js';
-import { createLogger } from '../../lib/log/index.js';
 import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
 import { readClusterFile } from './cluster-file.js';
 import { loadJoinServiceConfig } from './config.js';
 import { parseJoinPolicyBytes } from './join-policy.js';
 import { startJoinService } from './join-service-host.js';
 import { adminPublicKeyFrom, kmsKeySource } from './kms-key-source.js';
+import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadJoinServiceConfig({ argv: process.argv.slice(2), env: process.env });
-  } catch (error) {
-    process.stderr.write(`joinservice: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const logger = createLogger({
-    name: 'joinservice',
-    level: config.logLevel,
-    ...(config.logTransport === undefined ? {} : { transport: config.logTransport }),
-  });
+  const config = loadAgentConfig('joinservice', () =>
+    loadJoinServiceConfig({ argv: process.argv.slice(2), env: process.env }),
+  );
+  if (config === undefined) return EXIT_BAD_CONFIG;
+  const logger = agentLogger('joinservice', config);
   const adminPublicKey =
     config.adminPublicKeyFile === undefined
       ? await adminPublicKeyFromKms(config.kmsAddress)
@@ -83,15 +75,4 @@ async function adminPublicKeyFromKms(kmsAddress: string): ReturnType<typeof admi
   }
 }
 
-main().then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = error instanceof ConstellationError ? error.code : 'INTERNAL';
-    process.stderr.write(
-      `joinservice: failed to start (${code}): ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runAgent('joinservice', main);

@@ -1,12 +1,11 @@
 // Composition root of the KMS: config → logger → master secret source → startKeyService → READY=1 →
 // graceful shutdown on SIGTERM. Prints {"listening":"host:port"} on stdout once serving (all agents do).
-import { createLogger } from '../../lib/log/index.js';
-import { ConstellationError } from '../../lib/errors.js';
 import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
 import { KMS_CONFIG_SCHEMA, KMS_ENV_PREFIX, loadKmsConfig } from './config.js';
 import { describeConfig } from '../../lib/config/index.js';
 import { startKeyService } from './key-service-host.js';
 import { MasterSecretSource } from './master-secret-source.js';
+import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -15,18 +14,9 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  let config;
-  try {
-    config = loadKmsConfig({ argv: process.argv.slice(2), env: process.env });
-  } catch (error) {
-    process.stderr.write(`kms: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const logger = createLogger({
-    name: 'kms',
-    level: config.logLevel,
-    ...(config.logTransport === undefined ? {} : { transport: config.logTransport }),
-  });
+  const config = loadAgentConfig('kms', () => loadKmsConfig({ argv: process.argv.slice(2), env: process.env }));
+  if (config === undefined) return EXIT_BAD_CONFIG;
+  const logger = agentLogger('kms', config);
   const secrets = new MasterSecretSource(config.masterSecretFile, logger);
   // Load now if the file is already there; otherwise requests are refused until it appears.
   await secrets.get().catch((error: unknown) => {
@@ -52,13 +42,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = error instanceof ConstellationError ? error.code : 'INTERNAL';
-    process.stderr.write(`kms: failed to start (${code}): ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runAgent('kms', main);

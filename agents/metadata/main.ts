@@ -1,12 +1,11 @@
 // Composition root of the metadata service: config → logger → HTTP server over the inventory file → READY=1 →
 // graceful shutdown on SIGTERM. Prints {"listening":"ip:port"} on stdout once serving.
 import { describeConfig } from '../../lib/config/index.js';
-import { ConstellationError } from '../../lib/errors.js';
-import { createLogger } from '../../lib/log/index.js';
 import { readInventory } from '../../lib/metadata/inventory.js';
 import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
-import { loadMetadataConfig, METADATA_CONFIG_SCHEMA, METADATA_ENV_PREFIX, type MetadataConfig } from './config.js';
+import { loadMetadataConfig, METADATA_CONFIG_SCHEMA, METADATA_ENV_PREFIX } from './config.js';
 import { startMetadataService } from './metadata-server.js';
+import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -16,18 +15,9 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  let config: MetadataConfig;
-  try {
-    config = loadMetadataConfig(process.argv.slice(2), process.env);
-  } catch (error) {
-    process.stderr.write(`metadata: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const logger = createLogger({
-    name: 'metadata',
-    level: config.logLevel,
-    ...(config.logTransport === undefined ? {} : { transport: config.logTransport }),
-  });
+  const config = loadAgentConfig('metadata', () => loadMetadataConfig(process.argv.slice(2), process.env));
+  if (config === undefined) return EXIT_BAD_CONFIG;
+  const logger = agentLogger('metadata', config);
   // Refuse to start on an inventory we could never serve; later edits are re-read (and reported) per request.
   const inventory = await readInventory(config.inventory);
   const service = await startMetadataService({ inventoryPath: config.inventory, listen: config.listen, logger });
@@ -50,13 +40,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = error instanceof ConstellationError ? error.code : 'INTERNAL';
-    process.stderr.write(`metadata: ${code}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runAgent('metadata', main);

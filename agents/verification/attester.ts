@@ -7,7 +7,7 @@ import { attesterService } from '../../lib/atls/attester-service.js';
 import type { AttestedIdentity } from '../../lib/atls/attested-identity.js';
 import type { AttestRequest, AttestResponse, AttesterServer } from '../../proto/gen/atls.js';
 import type { AttestationSource } from './attestation-source.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress } from '../../lib/rpc/client-address.js';
 import type { ServiceDependencies } from './grpc-service.js';
 import { MAX_NONCE_BYTES, MIN_NONCE_BYTES } from './purpose.js';
 import { toServiceError } from '../../lib/rpc/unary-handler.js';

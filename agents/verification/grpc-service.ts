@@ -3,13 +3,9 @@
 // TPM activates for the AK that signs GetAttestation documents only; a credential the TPM refuses (made for another
 // AK name or EK) is INVALID_ARGUMENT CREDENTIAL_NOT_ACTIVATED. Errors go through lib/rpc's one mapping.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import {
-  CREDENTIAL_NOT_ACTIVATED,
-  MAX_CREDENTIAL_BLOB,
-  MAX_ENCRYPTED_SECRET,
-} from '../../lib/atls/attester-service.js';
+import { activateWithin, MAX_CREDENTIAL_BLOB, MAX_ENCRYPTED_SECRET } from '../../lib/atls/attester-service.js';
 import { documentToMessage } from '../../lib/attestation/document/document-codec.js';
-import { InputError, invalidArgument, TpmError } from '../../lib/errors.js';
+import { invalidArgument } from '../../lib/errors.js';
 import { toServiceError } from '../../lib/rpc/unary-handler.js';
 import {
   VerificationServiceService,
@@ -20,7 +16,7 @@ import {
   type VerificationServiceServer,
 } from '../../proto/gen/verify.js';
 import type { AttestationSource } from './attestation-source.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress } from '../../lib/rpc/client-address.js';
 import { checkNonce } from './purpose.js';
 import type { RequestLimiter } from './request-limiter.js';
 
@@ -69,21 +65,15 @@ export function verificationServer(deps: ServiceDependencies): VerificationServi
         // Shapes first: a malformed request costs no budget and no TPM time.
         const blob = checkBytes('credential_blob', call.request.credentialBlob, MAX_CREDENTIAL_BLOB);
         const encrypted = checkBytes('encrypted_secret', call.request.encryptedSecret, MAX_ENCRYPTED_SECRET);
-        const release = deps.limiter.acquire(client);
-        try {
-          return { secret: await deps.source.activate(blob, encrypted) };
-        } catch (error) {
-          if (error instanceof TpmError) {
-            throw new InputError(
-              CREDENTIAL_NOT_ACTIVATED,
-              `Expected a credential made for this node's EK and attesting AK, found one the TPM refused (${error.code})`,
-              { cause: error },
-            );
-          }
-          throw error;
-        } finally {
-          release();
-        }
+        const secret = await activateWithin(
+          deps.limiter,
+          client,
+          (b, e) => deps.source.activate(b, e),
+          blob,
+          encrypted,
+          'node',
+        );
+        return { secret };
       };
       answer(deps, client, run, callback);
     },

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { documentToJson } from '../../lib/attestation/document/document-json.js';
 import { ConstellationError, InputError, TpmError, invalidArgument } from '../../lib/errors.js';
 import type { ServiceDependencies } from './grpc-service.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress } from '../../lib/rpc/client-address.js';
 import { parseHexNonce } from './purpose.js';
 import { RATE_LIMITED } from './request-limiter.js';
 

@@ -3,13 +3,13 @@
 // once bound; the AK name is what a verifier pins (trust mode 'pinned-ak-names') when it does not prove the AK by
 // credential activation (VerificationService.ActivateCredential).
 import { parseListenAddress } from '../../lib/config/index.js';
-import { createLogger } from '../../lib/log/index.js';
 import { onShutdown } from '../../lib/systemd/shutdown.js';
 import { notifyReady } from '../../lib/systemd/notify.js';
 import { Tpm, type KeyHandle } from '../../native/tpm.js';
 import { DOCUMENT_EK_KIND } from './attestation-source.js';
 import { loadVerificationConfig } from './config.js';
 import { startVerificationService } from './verification-host.js';
+import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
 
 function listenAddress(text: string): { host: string; port: number } {
   const parsed = parseListenAddress(text);
@@ -18,13 +18,10 @@ function listenAddress(text: string): { host: string; port: number } {
   return parsed;
 }
 
-async function main(): Promise<void> {
-  const config = loadVerificationConfig(process.argv.slice(2), process.env);
-  const logger = createLogger({
-    name: 'verification',
-    level: config.logLevel,
-    ...(config.logTransport === undefined ? {} : { transport: config.logTransport }),
-  });
+async function main(): Promise<number> {
+  const config = loadAgentConfig('verification', () => loadVerificationConfig(process.argv.slice(2), process.env));
+  if (config === undefined) return EXIT_BAD_CONFIG;
+  const logger = agentLogger('verification', config);
   const tpm = await Tpm.open(config.tcti);
   // This process is the TPM's only user: keep the AK and EK loaded for its lifetime.
   const keys: KeyHandle[] = [];
@@ -74,12 +71,7 @@ async function main(): Promise<void> {
   logger.info('serving', { ...listening, grpcTransport: config.grpcTransport, akName: running.akName });
   process.stdout.write(`${JSON.stringify({ listening, akName: running.akName })}\n`);
   await notifyReady('serving attestation documents');
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  const code = error instanceof Error && 'code' in error ? String(error.code) : 'INTERNAL';
-  process.stderr.write(
-    `verification agent failed: ${code}: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runAgent('verification', main);

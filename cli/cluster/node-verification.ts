@@ -2,14 +2,15 @@
 // the evidence checked under the config's policy with PCR 15 = the cluster measurement. Never throws for the
 // node's answer: every outcome is a NodeVerification the report shows.
 import { ConstellationError, PolicyError } from '../../lib/errors.js';
+import { STATUS_FOR_EXIT, type VerifyStatus } from '../attestation/report-output.js';
 import { ExitCode, exitCodeForError } from '../exit-codes.js';
 import type { StateNode } from '../workspace/state.js';
 import { checkNodeDocument, type NodeTrust } from './node-trust.js';
 import { explainMismatches, pcrRows, type PcrExplanation, type PcrRow } from './pcr-report.js';
 import { fetchNodeEvidence } from './verification-client.js';
 
-export type NodeStatus =
-  'verified' | 'policy-rejected' | 'verification-failed' | 'unreachable' | 'refused' | 'invalid-input' | 'error';
+/** One node's outcome: the same statuses (and exit codes) as `attestation verify`. */
+export type NodeStatus = VerifyStatus;
 
 export interface NodeVerification {
   readonly node: StateNode;
@@ -24,16 +25,6 @@ export interface NodeVerification {
   readonly akName?: string;
   readonly error?: { readonly class: string; readonly code: string; readonly message: string };
 }
-
-const STATUS: Readonly<Record<ExitCode, NodeStatus>> = {
-  0: 'verified',
-  1: 'error',
-  2: 'invalid-input',
-  3: 'verification-failed',
-  4: 'policy-rejected',
-  5: 'refused',
-  6: 'unreachable',
-};
 
 export async function verifyNode(
   node: StateNode,
@@ -58,7 +49,7 @@ export async function verifyNode(
     return {
       node,
       endpoint,
-      status: STATUS[exitCode],
+      status: STATUS_FOR_EXIT[exitCode],
       exitCode,
       pcrs: rows,
       mismatches: explainMismatches(state, rows),
@@ -72,7 +63,7 @@ export async function verifyNode(
     return {
       node,
       endpoint,
-      status: STATUS[exitCode],
+      status: STATUS_FOR_EXIT[exitCode],
       exitCode,
       pcrs: [],
       mismatches: [],

@@ -88,13 +88,3 @@ export class ActivationLimiter {
 function limited(detail: string): ConstellationError {
   return new ConstellationError(RATE_LIMITED, `Expected ${detail}: try again later`);
 }
-
-/** "ipv4:127.0.0.1:5000", "[::1]:5000", "ipv6:[::1]:5000" → the address without port (one peer, many sockets). */
-export function peerAddress(peer: string | undefined): string {
-  if (peer === undefined || peer === '') return 'unknown';
-  const withoutScheme = peer.replace(/^ipv[46]:/, '');
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(withoutScheme);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
-  const hostPort = /^([^:]+):\d+$/.exec(withoutScheme);
-  return hostPort?.[1] ?? withoutScheme;
-}

@@ -13,7 +13,8 @@ import type {
   AttesterServer,
 } from '../../proto/gen/atls.js';
 import { unaryHandler, type HandlerErrorObserver } from '../rpc/unary-handler.js';
-import { ActivationLimiter, peerAddress } from './activation-limiter.js';
+import { clientAddress } from '../rpc/client-address.js';
+import { ActivationLimiter } from './activation-limiter.js';
 import type { AttestedIdentity } from './attested-identity.js';
 
 export const MIN_ATTEST_NONCE = 16;
@@ -90,21 +91,37 @@ function activationOf(
     const blob = checkBytes('credential_blob', request.credentialBlob, MAX_CREDENTIAL_BLOB);
     const encrypted = checkBytes('encrypted_secret', request.encryptedSecret, MAX_ENCRYPTED_SECRET);
     // Shapes first: a malformed request costs no budget and no TPM time.
-    const release = limiter.acquire(peerAddress(call.getPeer()));
-    try {
-      return { secret: await activate(blob, encrypted) };
-    } catch (error) {
-      // The TPM refuses a credential made for another AK name or EK (integrity check): the caller's doing.
-      if (error instanceof TpmError) {
-        throw new InputError(
-          CREDENTIAL_NOT_ACTIVATED,
-          `Expected a credential made for this server's EK and attesting AK, found one the TPM refused (${error.code})`,
-          { cause: error },
-        );
-      }
-      throw error;
-    } finally {
-      release();
-    }
+    return {
+      secret: await activateWithin(limiter, clientAddress(call.getPeer()), activate, blob, encrypted, 'server'),
+    };
   };
+}
+
+/**
+ * Runs one activation inside the caller's budget. The TPM refuses a credential made for another AK name or EK
+ * (integrity check): that is the caller's doing, INVALID_ARGUMENT CREDENTIAL_NOT_ACTIVATED naming `holder`.
+ */
+export async function activateWithin(
+  limiter: { acquire(client: string): () => void },
+  client: string,
+  activate: CredentialActivator,
+  blob: Buffer,
+  encrypted: Buffer,
+  holder: 'server' | 'node',
+): Promise<Buffer> {
+  const release = limiter.acquire(client);
+  try {
+    return await activate(blob, encrypted);
+  } catch (error) {
+    if (error instanceof TpmError) {
+      throw new InputError(
+        CREDENTIAL_NOT_ACTIVATED,
+        `Expected a credential made for this ${holder}'s EK and attesting AK, found one the TPM refused (${error.code})`,
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    release();
+  }
 }

@@ -19,7 +19,6 @@ export {
   ActivationLimiter,
   DEFAULT_ACTIVATION_LIMITS,
   RATE_LIMITED,
-  peerAddress,
   type ActivationLimits,
 } from './activation-limiter.js';
 export { proveAttestedAk, ekTpmPublic, AK_ACTIVATION_FAILED, type RemoteActivation } from './credential-proof.js';

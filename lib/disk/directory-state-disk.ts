@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { ConstellationError, invalidArgument, VerificationError } from '../errors.js';
 import {
   assertDiskKey,
+  preparedInThisProcess,
   isDiskUuid,
   STATE_DISK_ERROR_CODES as CODES,
   type StateDisk,
@@ -187,13 +188,7 @@ class DirectoryDisk implements DirectoryStateDisk {
 
   async bindClusterKey(diskKey: Buffer): Promise<void> {
     assertDiskKey('diskKey', diskKey);
-    const initial = this.#initial;
-    if (initial === undefined) {
-      throw new ConstellationError(
-        CODES.DISK_NOT_PREPARED,
-        'Expected a state disk formatted by prepareNew in this process, found none (the initial key is only kept in memory)',
-      );
-    }
+    const initial = preparedInThisProcess(this.#initial);
     const header = await this.#readHeader();
     if (header?.status !== 'pending' || header.uuid !== initial.uuid) {
       throw new ConstellationError(

@@ -15,6 +15,7 @@ import { hasLuksSignature } from './luks-signature.js';
 import { withPrivateWorkdir } from './private-workdir.js';
 import {
   assertDiskKey,
+  preparedInThisProcess,
   isDiskUuid,
   STATE_DISK_ERROR_CODES as CODES,
   type StateDisk,
@@ -151,13 +152,7 @@ class LuksStateDisk implements StateDisk {
 
   async bindClusterKey(diskKey: Buffer): Promise<void> {
     assertDiskKey('diskKey', diskKey);
-    const initial = this.#initial;
-    if (initial === undefined) {
-      throw new ConstellationError(
-        CODES.DISK_NOT_PREPARED,
-        `Expected a state disk formatted by prepareNew in this process, found none (the initial key is only kept in memory)`,
-      );
-    }
+    const initial = preparedInThisProcess(this.#initial);
     await this.#withHeaderCopy(async ({ inspection, header, workdir }) => {
       if (inspection.status !== 'pending' || inspection.uuid !== initial.uuid) {
         throw new ConstellationError(

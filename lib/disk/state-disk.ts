@@ -1,7 +1,7 @@
 // The node's state disk: where node state, the control plane's master secret and Kubernetes state live.
 // Two backends implement this one contract: LUKS2 through cryptsetup (luks-state-disk.ts) and, for hosts
 // without device-mapper, an UNENCRYPTED directory that keeps the same key semantics (directory-state-disk.ts).
-import { invalidArgument } from '../errors.js';
+import { ConstellationError, invalidArgument } from '../errors.js';
 
 export type StateDiskProbe = { status: 'blank' } | { status: 'pending' | 'initialized'; uuid: string };
 
@@ -81,4 +81,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Disk UUIDs are lower-case RFC 4122 text (the JoinService derives disk keys from them). */
 export function isDiskUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/** The initial key of a disk prepareNew formatted in this process; DISK_NOT_PREPARED when there is none. */
+export function preparedInThisProcess<T extends { readonly uuid: string; readonly key: Buffer }>(
+  initial: T | undefined,
+): T {
+  if (initial === undefined) {
+    throw new ConstellationError(
+      STATE_DISK_ERROR_CODES.DISK_NOT_PREPARED,
+      'Expected a state disk formatted by prepareNew in this process, found none (the initial key is only kept in memory)',
+    );
+  }
+  return initial;
 }

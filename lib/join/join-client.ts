@@ -4,7 +4,7 @@
 import { invalidArgument } from '../errors.js';
 import { JoinTicket } from '../../proto/gen/join.js';
 import { checkServiceCluster } from './cluster-check.js';
-import { eachServiceUntilAdmitted, type JoinRetry } from './join-retry.js';
+import { eachServiceUntilAdmitted, type JoinRetry, type ServiceRoundsOptions } from './join-retry.js';
 import { requestTicket, type JoiningTpm, type JoinServiceVerifier, type NodeKeys } from './ticket-request.js';
 
 export type { JoiningTpm, JoinServiceVerifier } from './ticket-request.js';
@@ -50,6 +50,18 @@ export function addressesOf(targets: JoinTargets): readonly string[] {
   return addresses as readonly string[];
 }
 
+/** The addresses and retry settings of a join or rejoin, for eachServiceUntilAdmitted. */
+export function serviceRounds(
+  options: JoinTargets & Pick<JoinClusterOptions, 'retry' | 'signal' | 'onAttempt'>,
+): ServiceRoundsOptions {
+  return {
+    addresses: addressesOf(options),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
+  };
+}
+
 export function checkDiskUuid(diskUuid: string): void {
   if (!UUID.test(diskUuid)) throw invalidArgument('diskUuid', 'a UUID', diskUuid);
 }
@@ -68,30 +80,21 @@ function discard(ticket: JoinTicket): void {
  */
 export async function joinCluster(options: JoinClusterOptions): Promise<JoinResult> {
   checkDiskUuid(options.diskUuid);
-  const addresses = addressesOf(options);
-  return eachServiceUntilAdmitted(
-    {
-      addresses,
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
-    },
-    async (address) => {
-      const opened = await requestTicket({ ...ticketFields(options), address }, 'join');
-      const ticket = JoinTicket.decode(opened.plaintext);
-      opened.plaintext.fill(0);
-      if (opened.service !== undefined) {
-        try {
-          checkServiceCluster(opened.service, Buffer.from(ticket.clusterId));
-        } catch (error) {
-          discard(ticket);
-          throw error;
-        }
+  return eachServiceUntilAdmitted(serviceRounds(options), async (address) => {
+    const opened = await requestTicket({ ...ticketFields(options), address }, 'join');
+    const ticket = JoinTicket.decode(opened.plaintext);
+    opened.plaintext.fill(0);
+    if (opened.service !== undefined) {
+      try {
+        checkServiceCluster(opened.service, Buffer.from(ticket.clusterId));
+      } catch (error) {
+        discard(ticket);
+        throw error;
       }
-      const role: NodeRole = opened.role === 'control-plane' ? 'control-plane' : 'worker';
-      return { role, ticket };
-    },
-  );
+    }
+    const role: NodeRole = opened.role === 'control-plane' ? 'control-plane' : 'worker';
+    return { role, ticket };
+  });
 }
 
 export function ticketFields(options: {

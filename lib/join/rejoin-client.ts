@@ -6,7 +6,7 @@ import { invalidArgument } from '../errors.js';
 import { RejoinTicket } from '../../proto/gen/join.js';
 import type { VerifiedMachineState } from '../attestation/verify/machine-state.js';
 import { checkServiceCluster } from './cluster-check.js';
-import { addressesOf, checkDiskUuid, ticketFields, type JoinTargets } from './join-client.js';
+import { checkDiskUuid, serviceRounds, ticketFields, type JoinTargets } from './join-client.js';
 import { eachServiceUntilAdmitted, type JoinRetry } from './join-retry.js';
 import { requestTicket, type JoiningTpm, type NodeKeys } from './ticket-request.js';
 import type { DocumentCheck } from '../atls/index.js';
@@ -42,34 +42,25 @@ export async function rejoinCluster(options: RejoinClusterOptions): Promise<Rejo
   if (!Buffer.isBuffer(options.measurementSalt) || options.measurementSalt.length === 0) {
     throw invalidArgument('measurementSalt', 'the non-empty salt stored at join', options.measurementSalt);
   }
-  const addresses = addressesOf(options);
-  return eachServiceUntilAdmitted(
-    {
-      addresses,
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
-    },
-    async (address) => {
-      const opened = await requestTicket({ ...ticketFields(options), address }, 'rejoin');
-      const ticket = RejoinTicket.decode(opened.plaintext);
-      opened.plaintext.fill(0);
-      const stateDiskKey = Buffer.from(ticket.stateDiskKey);
-      const measurementSecret = Buffer.from(ticket.measurementSecret);
-      ticket.stateDiskKey.fill(0);
-      ticket.measurementSecret.fill(0);
-      try {
-        if (opened.service === undefined) {
-          throw invalidArgument('verifyService', 'a check returning the verified JoinService state', undefined);
-        }
-        const clusterId = deriveClusterId(measurementSecret, options.measurementSalt);
-        checkServiceCluster(opened.service, clusterId);
-        return { stateDiskKey, measurementSecret, clusterId };
-      } catch (error) {
-        stateDiskKey.fill(0);
-        measurementSecret.fill(0);
-        throw error;
+  return eachServiceUntilAdmitted(serviceRounds(options), async (address) => {
+    const opened = await requestTicket({ ...ticketFields(options), address }, 'rejoin');
+    const ticket = RejoinTicket.decode(opened.plaintext);
+    opened.plaintext.fill(0);
+    const stateDiskKey = Buffer.from(ticket.stateDiskKey);
+    const measurementSecret = Buffer.from(ticket.measurementSecret);
+    ticket.stateDiskKey.fill(0);
+    ticket.measurementSecret.fill(0);
+    try {
+      if (opened.service === undefined) {
+        throw invalidArgument('verifyService', 'a check returning the verified JoinService state', undefined);
       }
-    },
-  );
+      const clusterId = deriveClusterId(measurementSecret, options.measurementSalt);
+      checkServiceCluster(opened.service, clusterId);
+      return { stateDiskKey, measurementSecret, clusterId };
+    } catch (error) {
+      stateDiskKey.fill(0);
+      measurementSecret.fill(0);
+      throw error;
+    }
+  });
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Tpm } from '../../../native/index.js';
 import { ConstellationError, TpmError } from '../../../lib/errors.js';
 import { shutdownTpmOrderly } from '../../../lib/swtpm/orderly-shutdown.js';
@@ -44,7 +44,7 @@ async function bootOnce(stateDir: string, orderly: boolean): Promise<unknown> {
   }
 }
 
-async function stateDirFor(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
+async function stateDirFor(t: Pick<Test, 'teardown'>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'swtpm-da-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { clientAddress } from '../../../agents/verification/client-address.js';
+import { clientAddress } from '../../../lib/rpc/client-address.js';
 
 t.test('peer strings reduce to the address', (t) => {
   t.equal(clientAddress('ipv4:127.0.0.1:5000'), '127.0.0.1');
