@@ -1,6 +1,5 @@
 // Runs the disk tools (cryptsetup, mkfs.ext4, mount, umount) as child processes: argument arrays, never a
 // shell; secrets only ever on stdin. Injectable so tests can stand in for the steps that need device-mapper.
-import { execa } from 'execa';
 
 export type DiskProgram = 'cryptsetup' | 'mkfs.ext4' | 'mount' | 'umount';
 
@@ -26,9 +25,13 @@ export interface CryptsetupRunner {
 // Formatting with argon2 and writing a 16 MiB header take well under a second; a stuck device must not hang boot.
 const COMMAND_TIMEOUT_MS = 120_000;
 
-/** The real runner: execa with a C locale so messages are stable for error mapping. */
+/**
+ * The real runner: execa with a C locale so messages are stable for error mapping. execa is loaded on first use:
+ * it costs ~13 MB of resident memory, which a node on the unencrypted development disk never needs.
+ */
 export const execaRunner: CryptsetupRunner = {
   async run(program, args, input = {}) {
+    const { execa } = await import('execa');
     const result = await execa(program, [...args], {
       reject: false,
       timeout: COMMAND_TIMEOUT_MS,

@@ -1,6 +1,5 @@
 // A private (0700) scratch directory in RAM for detached LUKS header copies and key pipes. /dev/shm is tmpfs,
 // so neither a header copy nor a key ever reaches a disk; the OS temp dir is the fallback when it is absent.
-import { execa } from 'execa';
 import { constants } from 'node:fs';
 import { access, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +33,7 @@ export async function withPrivateWorkdir<T>(body: (dir: string) => Promise<T>): 
  */
 export async function withKeyPipe<T>(dir: string, key: Buffer, body: (path: string) => Promise<T>): Promise<T> {
   const path = join(dir, 'key.fifo');
+  const { execa } = await import('execa'); // loaded on first use, as in command-runner.ts
   const made = await execa('mkfifo', ['-m', '600', path], { reject: false });
   if (made.exitCode !== 0) {
     throw new ConstellationError(

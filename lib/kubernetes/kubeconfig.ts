@@ -1,5 +1,6 @@
 // The admin kubeconfig (clientcmd v1 YAML) with the CA and the client certificate embedded as base64 data.
-import { Document } from 'yaml';
+// The YAML library is loaded on first use: only the init node writes a kubeconfig, and every node's resident
+// memory counts (a Bootstrapper must stay under 80 MB).
 
 export interface KubeconfigInput {
   readonly clusterName: string;
@@ -17,7 +18,8 @@ function base64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
-export function adminKubeconfig(input: KubeconfigInput): Buffer {
+export async function adminKubeconfig(input: KubeconfigInput): Promise<Buffer> {
+  const { Document } = await import('yaml');
   const context = `${input.userName}@${input.clusterName}`;
   const document = new Document({
     apiVersion: 'v1',

@@ -102,7 +102,7 @@ export function noneKubernetes(options: NoneKubernetesOptions): KubernetesLayer 
       progress('issuing the admin client certificate');
       const admin = await issueClientCertificate(ca, { commonName: ADMIN_USER, groups: ['system:masters'] });
       const server = `https://${hostPort(input.nodeAddress, API_SERVER_PORT)}`;
-      const kubeconfig = adminKubeconfig({
+      const kubeconfig = await adminKubeconfig({
         clusterName: input.clusterName,
         server,
         caCertificatePem: ca.certificatePem,
