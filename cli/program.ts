@@ -6,6 +6,7 @@ import { makeAttestationCommand } from './commands/attestation.js';
 import { makeConfigCommand } from './commands/config.js';
 import { makeInitCommand } from './commands/init.js';
 import { registerLocalCommands } from './commands/local.js';
+import { makeMiniCommand } from './commands/mini.js';
 import { makeRecoverCommand } from './commands/recover.js';
 import { makeVerifyCommand } from './commands/verify.js';
 import { EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -27,6 +28,7 @@ export function makeProgram(io: CliIo, done: (code: ExitCode) => void): Command 
   program.addCommand(makeVerifyCommand(io, done));
   program.addCommand(makeRecoverCommand(io, done));
   registerLocalCommands(program, io, done);
+  program.addCommand(makeMiniCommand(io, done));
   program.addCommand(makeAttestationCommand(io, done));
   applyToAll(program, io);
   return program;

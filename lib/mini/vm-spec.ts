@@ -1,0 +1,110 @@
+// What one VM of a cluster is (written by `mini up` into the node's directory), and the QEMU command line it
+// becomes. The command line is a pure function: the measured boot depends on it (the boot order pins PCR 4, the
+// devices and option ROMs PCRs 1 and 2), so a golden boot that learns PCR values must use exactly this one.
+import type { Accelerator } from './acceleration.js';
+import type { VmLayout } from './mini-layout.js';
+
+export type NodeRole = 'control-plane' | 'worker';
+
+export interface VmSpec {
+  readonly name: string;
+  readonly role: NodeRole;
+  /** The node's DHCP address (a static lease by MAC). */
+  readonly address: string;
+  readonly mac: string;
+  /** The tap in `namespace` this VM's NIC uses. */
+  readonly tap: string;
+  readonly namespace: string;
+  readonly accelerator: Accelerator;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  /** Absolute paths of the host's firmware and of the read-only base image. */
+  readonly ovmfCode: string;
+  readonly baseDisk: string;
+}
+
+export const STATE_DISK_SERIAL = 'constellation-state';
+export const STATE_DISK_BYTES = 1024 ** 3;
+export const VM_MEMORY_MIB = 1024;
+
+/** 2 vCPUs for a single VM (multi-threaded TCG halves its boot), 1 each when several share the 2 host cores. */
+export function vcpusPerVm(nodes: number, hostCpus: number): number {
+  return nodes === 1 ? Math.max(1, Math.min(2, hostCpus)) : 1;
+}
+
+/** A locally administered, fixed MAC per cluster and node index (QEMU's 52:54:00 prefix). */
+export function vmMac(clusterId: string, index: number): string {
+  const octets = [clusterId.slice(0, 2), clusterId.slice(2, 4), index.toString(16).padStart(2, '0')];
+  return `52:54:00:${octets.join(':')}`;
+}
+
+/** The arguments after `qemu-system-x86_64`. */
+export function qemuArguments(spec: VmSpec, layout: VmLayout): string[] {
+  const kvm = spec.accelerator === 'kvm';
+  return [
+    '-name',
+    `constellation-${spec.name},process=constellation-${spec.name}`,
+    '-machine',
+    `q35,accel=${spec.accelerator}`,
+    '-cpu',
+    kvm ? 'host' : 'max',
+    '-smp',
+    String(spec.vcpus),
+    '-m',
+    String(spec.memoryMiB),
+    // No default devices (VGA, default NIC, CD-ROM): the device list, and with it PCR 1/2, is exactly ours.
+    '-nodefaults',
+    '-display',
+    'none',
+    '-drive',
+    `if=pflash,format=raw,unit=0,readonly=on,file=${spec.ovmfCode}`,
+    '-drive',
+    `if=pflash,format=raw,unit=1,file=${layout.varsFile}`,
+    '-chardev',
+    `socket,id=chrtpm,path=${layout.swtpmSocket}`,
+    '-tpmdev',
+    'emulator,id=tpm0,chardev=chrtpm',
+    '-device',
+    'tpm-tis,tpmdev=tpm0',
+    '-drive',
+    `if=none,id=boot,format=qcow2,file=${layout.bootDisk}`,
+    // bootindex=1: the firmware tries no other boot option first, so PCR 4 has no "Returning from" events.
+    '-device',
+    'virtio-blk-pci,drive=boot,bootindex=1',
+    '-drive',
+    `if=none,id=state,format=raw,file=${layout.stateDisk}`,
+    '-device',
+    `virtio-blk-pci,drive=state,serial=${STATE_DISK_SERIAL}`,
+    '-netdev',
+    `tap,id=net0,ifname=${spec.tap},script=no,downscript=no`,
+    // romfile= (none): no iPXE option ROM, so no network boot option and nothing of it measured into PCR 2.
+    '-device',
+    `virtio-net-pci,netdev=net0,mac=${spec.mac},romfile=`,
+    '-chardev',
+    `file,id=console,path=${layout.consoleLog},append=on`,
+    '-serial',
+    'chardev:console',
+    '-chardev',
+    `file,id=milestones,path=${layout.milestonesLog},append=on`,
+    '-serial',
+    'chardev:milestones',
+    '-qmp',
+    `unix:${layout.qmpSocket},server=on,wait=off`,
+  ];
+}
+
+export function swtpmArguments(layout: VmLayout): string[] {
+  return [
+    'socket',
+    '--tpm2',
+    '--tpmstate',
+    `dir=${layout.tpmDir}`,
+    '--ctrl',
+    `type=unixio,path=${layout.swtpmSocket}`,
+    '--log',
+    `file=${layout.swtpmLog},level=1`,
+    // QEMU drives the TPM's power: TPM2_Startup comes from the firmware, reset on a guest reboot. When QEMU is
+    // gone, swtpm has nothing left to serve.
+    '--terminate',
+  ];
+}
