@@ -9,6 +9,7 @@ import { ConstellationError, invalidArgument, VerificationError } from '../error
 import { execaRunner, type CryptsetupRunner } from './command-runner.js';
 import { Cryptsetup } from './cryptsetup.js';
 import { serializeDiskToken, STATE_DISK_TOKEN_ID } from './disk-token.js';
+import { zeroDeviceEdges } from './device-edges.js';
 import { makeFilesystem, mountFilesystem, unmountFilesystem } from './filesystem.js';
 import { validateLuksHeader } from './luks-header-policy.js';
 import { hasLuksSignature } from './luks-signature.js';
@@ -119,7 +120,11 @@ class LuksStateDisk implements StateDisk {
       await this.#cryptsetup.open(this.#device, header, this.#mapperName, key);
       this.#mapped = true;
     }
-    if (fresh) await makeFilesystem(this.#runner, mapped);
+    if (fresh) {
+      // dm-integrity without its wipe: never-written sectors read as I/O errors, so mkfs must not read any.
+      if (this.#integrity) await zeroDeviceEdges(mapped);
+      await makeFilesystem(this.#runner, mapped);
+    }
     if (!this.#mounted) {
       await mountFilesystem(this.#runner, mapped, this.mountPoint);
       this.#mounted = true;
