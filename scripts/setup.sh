@@ -10,7 +10,7 @@ export npm_config_nodedir=/usr   # node-gyp must use the local Node headers (no 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-packages=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config openssl ca-certificates gnutls-bin protobuf-compiler make g++ python3 cryptsetup-bin systemd-boot-efi python3-pefile qemu-system-x86 qemu-utils ovmf dnsmasq-base iproute2)
+packages=(swtpm swtpm-tools tpm2-tools libtss2-dev pkg-config openssl ca-certificates gnutls-bin protobuf-compiler make g++ python3 cryptsetup-bin systemd-boot-efi python3-pefile qemu-system-x86 qemu-utils ovmf dnsmasq-base iproute2 mkosi systemd-container debootstrap debian-archive-keyring erofs-utils dosfstools mtools fdisk binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
