@@ -1,5 +1,6 @@
 // Renders `constellation verify`: per node a PCR table (index, expected, actual, ok) and, for each mismatch,
 // the event-log entries that explain it; or one JSON document with full values. Always stdout.
+import type { CliIo } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { NodeVerification } from './node-verification.js';
 import type { PcrRow } from './pcr-report.js';
@@ -96,4 +97,14 @@ export function renderVerifyJson(report: ClusterVerification): string {
     null,
     2,
   )}\n`;
+}
+
+/** What `local up` and `mini up` print of their verify run: the report on stdout, each node's error on stderr. */
+export function writeVerifyReport(io: CliIo, report: ClusterVerification, output: 'text' | 'json'): ExitCode {
+  io.stdout.write(output === 'json' ? renderVerifyJson(report) : renderVerifyText(report));
+  for (const node of report.nodes) {
+    if (node.error !== undefined)
+      io.stderr.write(`error: ${node.node.name}: ${node.error.code}: ${node.error.message}\n`);
+  }
+  return report.exitCode;
 }

@@ -2,17 +2,18 @@
 // `local up` created: the cluster directory and the workspace files of that cluster. It keeps the master
 // secret unless told otherwise: it is the one file whose loss cannot be undone, and deleting a secret is the
 // admin's decision.
-import { access, rm } from 'node:fs/promises';
 import { Command } from 'commander';
 import { destroyLocalCluster } from '../../lib/local-cluster/local-cluster.js';
 import { clusterLayout } from '../../lib/local-cluster/cluster-layout.js';
 import type { CliIo } from '../cli-io.js';
 import { reportError } from '../error-report.js';
 import { ExitCode } from '../exit-codes.js';
-import { workspacePath, type WorkspaceFile } from '../workspace/files.js';
-
-/** Workspace files that `local up` (and the init it runs) writes for the local cluster. */
-export const LOCAL_WORKSPACE_FILES: readonly WorkspaceFile[] = ['config', 'state', 'id', 'adminConf'];
+import {
+  CLUSTER_WORKSPACE_FILES,
+  removeClusterWorkspace,
+  type ClusterDownReport,
+} from '../workspace/cluster-workspace.js';
+import { workspacePath } from '../workspace/files.js';
 
 export interface LocalDownOptions {
   readonly workspace: string;
@@ -20,47 +21,12 @@ export interface LocalDownOptions {
   readonly deleteMasterSecret?: boolean;
 }
 
-export interface LocalDownReport {
-  readonly stopped: readonly string[];
-  readonly removed: readonly string[];
-  /** Files left on purpose, with the reason. */
-  readonly kept: readonly { path: string; reason: string }[];
-}
-
-export async function localDown(options: LocalDownOptions): Promise<LocalDownReport> {
-  const layout = clusterLayout(options.workspace);
+export async function localDown(options: LocalDownOptions): Promise<ClusterDownReport> {
   const destroyed = await destroyLocalCluster(options.workspace);
-  if (destroyed.removedDir === undefined) return { stopped: destroyed.stopped, removed: [], kept: [] };
-  const removed: string[] = [destroyed.removedDir];
-  const files =
-    options.deleteMasterSecret === true ? [...LOCAL_WORKSPACE_FILES, 'masterSecret' as const] : LOCAL_WORKSPACE_FILES;
-  for (const file of files) {
-    const path = workspacePath(layout.workspace, file);
-    if (await removeIfPresent(path)) removed.push(path);
-  }
-  const kept: { path: string; reason: string }[] = [];
-  const masterSecret = workspacePath(layout.workspace, 'masterSecret');
-  if (options.deleteMasterSecret !== true && (await exists(masterSecret))) {
-    kept.push({
-      path: masterSecret,
-      reason:
-        'a master secret is never deleted implicitly; delete it (or pass --delete-master-secret) before the next local up',
-    });
-  }
-  return { stopped: destroyed.stopped, removed, kept };
-}
-
-async function removeIfPresent(path: string): Promise<boolean> {
-  if (!(await exists(path))) return false;
-  await rm(path, { force: true });
-  return true;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return removeClusterWorkspace(clusterLayout(options.workspace).workspace, destroyed, {
+    command: 'local',
+    ...(options.deleteMasterSecret === undefined ? {} : { deleteMasterSecret: options.deleteMasterSecret }),
+  });
 }
 
 export function makeLocalDownCommand(io: CliIo, done: (code: ExitCode) => void): Command {
@@ -73,7 +39,7 @@ export function makeLocalDownCommand(io: CliIo, done: (code: ExitCode) => void):
       `
 Stops the machines (each stops its Bootstrapper and swtpm) and the metadata service, checking every pid's
 command line first so that a reused pid is never signalled. Removes constellation-local/ and the workspace
-files of the cluster (${LOCAL_WORKSPACE_FILES.map((file) => workspacePath('.', file).split('/').at(-1)).join(', ')}).
+files of the cluster (${CLUSTER_WORKSPACE_FILES.map((file) => workspacePath('.', file).split('/').at(-1)).join(', ')}).
 Keeps constellation-mastersecret.json unless --delete-master-secret is given.
 
 Examples:

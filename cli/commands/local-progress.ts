@@ -12,3 +12,13 @@ export function elapsedProgress(
     stream.write(`[${seconds}s] ${message}\n`);
   };
 }
+
+/** Records under `name` in `phases` the milliseconds since the previous phase ended (or since this call): for the bench. */
+export function phaseTimer(phases: Record<string, number>): (name: string) => void {
+  let mark = performance.now();
+  return (name) => {
+    const now = performance.now();
+    phases[name] = now - mark;
+    mark = now;
+  };
+}

@@ -2,12 +2,9 @@
 // machine per node, each with its own swtpm and loopback address), writes the workspace (config with the
 // image's policy, the local CA as EK root and the control-plane EKs; state with the init secret and nodes),
 // then runs init, waits for the workers to join, and verifies every node.
-import { access } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { METADATA_PORT } from '../../lib/cluster/ports.js';
 import { directoryStateDiskWarning } from '../../lib/disk/directory-state-disk.js';
-import { InputError } from '../../lib/errors.js';
 import { localImagePolicy } from '../../lib/local-cluster/local-firmware.js';
 import {
   assertNoLocalCluster,
@@ -18,17 +15,18 @@ import {
   type LocalNetwork,
 } from '../../lib/local-cluster/local-cluster.js';
 import type { AgentRuntime } from '../../lib/local-cluster/agent-command.js';
-import { defaultConfig, writeConfig, type ClusterConfig } from '../workspace/config.js';
-import { WORKSPACE_FILES, workspacePath, type WorkspaceFile } from '../workspace/files.js';
-import { writeState } from '../workspace/state.js';
+import { writeConfig, type ClusterConfig } from '../workspace/config.js';
+import { assertWorkspaceFree, startedClusterConfig, writeInfrastructureState } from '../workspace/cluster-workspace.js';
+import { WORKSPACE_FILES } from '../workspace/files.js';
 import type { CliIo } from '../cli-io.js';
 import { reportError } from '../error-report.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
-import { renderVerifyJson, renderVerifyText } from '../cluster/verify-output.js';
-import { initCluster, type InitResult } from './init.js';
-import { verifyCluster, type VerifyReport } from './verify.js';
-import { elapsedProgress } from './local-progress.js';
+import { writeVerifyReport } from '../cluster/verify-output.js';
+import type { InitResult } from './init.js';
+import { initAndVerify } from './init-and-verify.js';
+import type { VerifyReport } from './verify.js';
+import { elapsedProgress, phaseTimer } from './local-progress.js';
 
 export interface StartLocalClusterOptions {
   readonly workspace: string;
@@ -68,52 +66,23 @@ export async function localUp(options: LocalUpOptions): Promise<LocalUpResult> {
   if (options.init === false) return started;
   const { cluster } = started;
   const phases = { ...started.phases };
-  let mark = performance.now();
-  const lap = (name: string): void => {
-    phases[name] = performance.now() - mark;
-    mark = performance.now();
-  };
-  const before = await eventCounts(options.workspace, cluster);
-  const init = await initCluster({ workspace: options.workspace, progress });
-  progress(`cluster ${init.clusterId.slice(0, 16)}… initialised on ${init.nodeName}`);
-  lap('init');
-  await waitForServices(options.workspace, cluster, before, options.joinTimeoutMs);
-  progress('every worker joined');
-  lap('joins');
-  const verification = await verifyCluster({ workspace: options.workspace, progress });
-  progress(
-    verification.exitCode === ExitCode.OK ? 'every node verified' : 'verification FAILED: the report is on stdout',
-  );
-  lap('verify');
+  const { init, verification } = await initAndVerify(options.workspace, {
+    progress,
+    lap: phaseTimer(phases),
+    countProgress: () => eventCounts(options.workspace, cluster),
+    waitForServices: (after) => waitForServices(options.workspace, cluster, after, options.joinTimeoutMs),
+    servicesMessage: 'every worker joined',
+  });
   return { cluster, phases, init, verification };
 }
-
-const CHECKED_FILES: readonly WorkspaceFile[] = ['config', 'state', 'masterSecret', 'id', 'adminConf'];
 
 /** Starts the cluster and writes the workspace; every workspace file must be absent (nothing is overwritten). */
 export async function startLocalCluster(options: StartLocalClusterOptions): Promise<StartedLocalCluster> {
   const progress = options.progress ?? (() => undefined);
   await assertNoLocalCluster(options.workspace);
-  for (const file of CHECKED_FILES) {
-    const path = workspacePath(options.workspace, file);
-    if (await exists(path)) {
-      const remedy =
-        file === 'masterSecret'
-          ? 'it belongs to an earlier cluster (local down keeps it on purpose): move it away or delete it, or use another --workspace'
-          : "move it away, run 'constellation local down', or use another --workspace";
-      throw new InputError(
-        'WORKSPACE_FILE_EXISTS',
-        `expected no ${WORKSPACE_FILES[file]} in the workspace (local up writes it), found ${path}: ${remedy}`,
-      );
-    }
-  }
+  await assertWorkspaceFree(options.workspace, 'local');
   const phases: Record<string, number> = {};
-  let mark = performance.now();
-  const phase = (name: string): void => {
-    const now = performance.now();
-    phases[name] = now - mark;
-    mark = now;
-  };
+  const phase = phaseTimer(phases);
   const cluster = await createLocalCluster({
     workspace: options.workspace,
     controlPlanes: options.controlPlanes ?? 1,
@@ -125,16 +94,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   phase('machines');
   const config = localConfig(cluster);
   await writeConfig(cluster.layout.workspace, config);
-  await writeState(cluster.layout.workspace, {
-    version: 1,
-    infrastructure: {
-      provider: 'local',
-      initEndpoint: cluster.initEndpoint,
-      metadataUrl: cluster.metadataUrl,
-      initSecret: cluster.initSecret.toString('hex'),
-      nodes: cluster.nodes.map(({ name, role, address }) => ({ name, role, address })),
-    },
-  });
+  await writeInfrastructureState(cluster.layout.workspace, cluster);
   phase('workspace');
   progress(`workspace written: ${WORKSPACE_FILES.config}, ${WORKSPACE_FILES.state}`);
   return { cluster, phases };
@@ -142,22 +102,14 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
 
 /** The config of a local cluster: the image's PCRs, the local CA as EK root, the control-plane nodes' EKs. */
 export function localConfig(cluster: LocalCluster): ClusterConfig {
-  const defaults = defaultConfig();
-  const defaultPolicy = defaults.attestation.policy as { tpm?: Record<string, unknown> };
-  const image = localImagePolicy();
-  return {
-    ...defaults,
+  return startedClusterConfig(cluster.layout.workspace, {
     name: 'local',
-    attestation: {
-      ...defaults.attestation,
-      policy: { ...defaultPolicy, tpm: { ...defaultPolicy.tpm, pcrs: image.tpm.pcrs } },
-      ekRoots: relative(cluster.layout.workspace, cluster.layout.caRootPem),
-      ekIntermediates: relative(cluster.layout.workspace, cluster.layout.caIntermediatePem),
-    },
-    controlPlaneEks: cluster.nodes.filter((node) => node.role === 'control-plane').map((node) => node.ekFingerprint),
-    kubernetes: { mode: 'none' },
+    image: localImagePolicy(),
+    ekRootsFile: cluster.layout.caRootPem,
+    ekIntermediatesFile: cluster.layout.caIntermediatePem,
+    nodes: cluster.nodes,
     stateDisk: 'none',
-  };
+  });
 }
 
 /**
@@ -181,13 +133,6 @@ export async function eventCounts(workspace: string, cluster: LocalCluster): Pro
   const counts: Record<string, number> = {};
   for (const node of cluster.nodes) counts[node.name] = await nodeEventCount(workspace, node.name);
   return counts;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 export interface LocalUpFlags {
@@ -258,12 +203,7 @@ async function runLocalUp(flags: LocalUpFlags, io: CliIo): Promise<ExitCode> {
       progress("nodes are up; run 'constellation init' next");
       return ExitCode.OK;
     }
-    io.stdout.write(flags.output === 'json' ? renderVerifyJson(report) : renderVerifyText(report));
-    for (const node of report.nodes) {
-      if (node.error !== undefined)
-        io.stderr.write(`error: ${node.node.name}: ${node.error.code}: ${node.error.message}\n`);
-    }
-    return report.exitCode;
+    return writeVerifyReport(io, report, flags.output);
   } catch (error) {
     return reportError(io, error, 'constellation local up --help');
   }

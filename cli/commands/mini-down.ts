@@ -1,52 +1,25 @@
 // `constellation mini down`: stops every VM, swtpm, dnsmasq and the metadata service of the workspace's VM
 // cluster, removes its network objects and files, and the workspace files of that cluster. It keeps the master
 // secret unless told otherwise (as `local down`).
-import { access, rm } from 'node:fs/promises';
 import { Command } from 'commander';
 import { destroyMiniCluster } from '../../lib/mini/mini-cluster.js';
 import { miniLayout } from '../../lib/mini/mini-layout.js';
 import type { CliIo } from '../cli-io.js';
 import { reportError } from '../error-report.js';
 import { ExitCode } from '../exit-codes.js';
-import { workspacePath } from '../workspace/files.js';
-import { LOCAL_WORKSPACE_FILES, type LocalDownReport } from './local-down.js';
+import { removeClusterWorkspace, type ClusterDownReport } from '../workspace/cluster-workspace.js';
 
 export interface MiniDownOptions {
   readonly workspace: string;
   readonly deleteMasterSecret?: boolean;
 }
 
-export async function miniDown(options: MiniDownOptions): Promise<LocalDownReport> {
-  const layout = miniLayout(options.workspace);
+export async function miniDown(options: MiniDownOptions): Promise<ClusterDownReport> {
   const destroyed = await destroyMiniCluster(options.workspace);
-  if (destroyed.removedDir === undefined) return { stopped: destroyed.stopped, removed: [], kept: [] };
-  const removed: string[] = [destroyed.removedDir];
-  const files =
-    options.deleteMasterSecret === true ? [...LOCAL_WORKSPACE_FILES, 'masterSecret' as const] : LOCAL_WORKSPACE_FILES;
-  for (const file of files) {
-    const path = workspacePath(layout.workspace, file);
-    if (await exists(path)) {
-      await rm(path, { force: true });
-      removed.push(path);
-    }
-  }
-  const kept: { path: string; reason: string }[] = [];
-  const masterSecret = workspacePath(layout.workspace, 'masterSecret');
-  if (options.deleteMasterSecret !== true && (await exists(masterSecret))) {
-    kept.push({
-      path: masterSecret,
-      reason:
-        'a master secret is never deleted implicitly; delete it (or pass --delete-master-secret) before the next mini up',
-    });
-  }
-  return { stopped: destroyed.stopped, removed, kept };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return removeClusterWorkspace(miniLayout(options.workspace).workspace, destroyed, {
+    command: 'mini',
+    ...(options.deleteMasterSecret === undefined ? {} : { deleteMasterSecret: options.deleteMasterSecret }),
+  });
 }
 
 export function makeMiniDownCommand(io: CliIo, done: (code: ExitCode) => void): Command {

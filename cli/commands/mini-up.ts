@@ -2,10 +2,7 @@
 // accelerator said up front, then the VMs on a private network with the host-side metadata service; the
 // workspace gets a config whose PCR policy is the image's signed measurements (verified first), then init, the
 // joins and verify run exactly as against a cloud.
-import { access } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { InputError } from '../../lib/errors.js';
 import { chooseAcceleration, describeAcceleration, probeAcceleration } from '../../lib/mini/acceleration.js';
 import { checkHostRequirements } from '../../lib/mini/host-requirements.js';
 import {
@@ -15,17 +12,18 @@ import {
   waitForNodes,
   type MiniCluster,
 } from '../../lib/mini/mini-cluster.js';
-import { defaultConfig, writeConfig, type ClusterConfig } from '../workspace/config.js';
-import { WORKSPACE_FILES, workspacePath, type WorkspaceFile } from '../workspace/files.js';
-import { writeState } from '../workspace/state.js';
+import { writeConfig, type ClusterConfig } from '../workspace/config.js';
+import { assertWorkspaceFree, startedClusterConfig, writeInfrastructureState } from '../workspace/cluster-workspace.js';
+import { WORKSPACE_FILES } from '../workspace/files.js';
 import type { CliIo } from '../cli-io.js';
 import { reportError } from '../error-report.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../usage-error.js';
-import { renderVerifyJson, renderVerifyText } from '../cluster/verify-output.js';
-import { initCluster, type InitResult } from './init.js';
-import { verifyCluster, type VerifyReport } from './verify.js';
-import { elapsedProgress } from './local-progress.js';
+import { writeVerifyReport } from '../cluster/verify-output.js';
+import type { InitResult } from './init.js';
+import { initAndVerify } from './init-and-verify.js';
+import type { VerifyReport } from './verify.js';
+import { elapsedProgress, phaseTimer } from './local-progress.js';
 import { imageMeasurements, type ImageMeasurements } from './mini-measurements.js';
 
 export interface MiniUpOptions {
@@ -53,16 +51,10 @@ export interface MiniUpResult {
   readonly verification?: VerifyReport;
 }
 
-const CHECKED_FILES: readonly WorkspaceFile[] = ['config', 'state', 'masterSecret', 'id', 'adminConf'];
-
 export async function miniUp(options: MiniUpOptions): Promise<MiniUpResult> {
   const progress = options.progress ?? (() => undefined);
   const phases: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string): void => {
-    phases[name] = performance.now() - mark;
-    mark = performance.now();
-  };
+  const lap = phaseTimer(phases);
   const requirements = await checkHostRequirements(options.imageDir);
   const acceleration = chooseAcceleration(await probeAcceleration());
   options.announce?.(describeAcceleration(acceleration));
@@ -72,7 +64,7 @@ export async function miniUp(options: MiniUpOptions): Promise<MiniUpResult> {
     `measurements of ${measurements.measurements.image.name} ${measurements.measurements.image.version} verified (PCRs ${Object.keys(measurements.measurements.pcrs).join(', ')})`,
   );
   await assertNoMiniCluster(options.workspace);
-  await assertWorkspaceFree(options.workspace);
+  await assertWorkspaceFree(options.workspace, 'mini');
   const cluster = await createMiniCluster({
     workspace: options.workspace,
     controlPlanes: options.controlPlanes,
@@ -83,78 +75,33 @@ export async function miniUp(options: MiniUpOptions): Promise<MiniUpResult> {
   });
   lap('vms');
   await writeConfig(cluster.layout.workspace, miniConfig(cluster, measurements));
-  await writeState(cluster.layout.workspace, {
-    version: 1,
-    infrastructure: {
-      // TODO(lead): a 'qemu' provider in cli/workspace/state.ts; 'local' is the only one it accepts today.
-      provider: 'local',
-      initEndpoint: cluster.initEndpoint,
-      metadataUrl: cluster.metadataUrl,
-      initSecret: cluster.initSecret.toString('hex'),
-      nodes: cluster.nodes.map(({ name, role, address }) => ({ name, role, address })),
-    },
-  });
+  await writeInfrastructureState(cluster.layout.workspace, cluster);
   progress(`workspace written: ${WORKSPACE_FILES.config}, ${WORKSPACE_FILES.state}`);
   const bootTimeoutMs = options.bootTimeoutMs ?? 600_000;
   await waitForNodes(cluster, ['serving-init'], { timeoutMs: bootTimeoutMs, progress });
   lap('boot');
   if (options.init === false) return { cluster, phases };
-  const before = await milestoneCounts(cluster);
-  const init = await initCluster({ workspace: options.workspace, progress });
-  progress(`cluster ${init.clusterId.slice(0, 16)}… initialised on ${init.nodeName}`);
-  lap('init');
-  await waitForNodes(cluster, ['services'], {
-    after: before,
-    timeoutMs: options.joinTimeoutMs ?? 300_000,
+  const { init, verification } = await initAndVerify(options.workspace, {
     progress,
+    lap,
+    countProgress: () => milestoneCounts(cluster),
+    waitForServices: (after) =>
+      waitForNodes(cluster, ['services'], { after, timeoutMs: options.joinTimeoutMs ?? 300_000, progress }),
+    servicesMessage: 'every node serves its services',
   });
-  progress('every node serves its services');
-  lap('joins');
-  const verification = await verifyCluster({ workspace: options.workspace, progress });
-  progress(
-    verification.exitCode === ExitCode.OK ? 'every node verified' : 'verification FAILED: the report is on stdout',
-  );
-  lap('verify');
   return { cluster, phases, init, verification };
 }
 
 /** The config of a VM cluster: the image's verified PCRs, the image's EK CA, the control-plane EKs, LUKS. */
 export function miniConfig(cluster: MiniCluster, measurements: ImageMeasurements): ClusterConfig {
-  const defaults = defaultConfig();
-  const defaultPolicy = defaults.attestation.policy as { tpm?: Record<string, unknown> };
-  return {
-    ...defaults,
+  return startedClusterConfig(cluster.layout.workspace, {
     name: 'mini',
-    attestation: {
-      ...defaults.attestation,
-      policy: { ...defaultPolicy, tpm: { ...defaultPolicy.tpm, pcrs: measurements.policy.tpm.pcrs } },
-      ekRoots: relative(cluster.layout.workspace, cluster.ekRootsFile),
-      ekIntermediates: relative(cluster.layout.workspace, cluster.ekIntermediatesFile),
-    },
-    controlPlaneEks: cluster.nodes.filter((node) => node.role === 'control-plane').map((node) => node.ekFingerprint),
-    kubernetes: { mode: 'none' },
+    image: measurements.policy,
+    ekRootsFile: cluster.ekRootsFile,
+    ekIntermediatesFile: cluster.ekIntermediatesFile,
+    nodes: cluster.nodes,
     stateDisk: 'luks',
-  };
-}
-
-async function assertWorkspaceFree(workspace: string): Promise<void> {
-  for (const file of CHECKED_FILES) {
-    const path = workspacePath(workspace, file);
-    const found = await access(path).then(
-      () => true,
-      () => false,
-    );
-    if (found) {
-      const remedy =
-        file === 'masterSecret'
-          ? 'it belongs to an earlier cluster (mini down keeps it on purpose): move it away or delete it, or use another --workspace'
-          : "move it away, run 'constellation mini down', or use another --workspace";
-      throw new InputError(
-        'WORKSPACE_FILE_EXISTS',
-        `Expected no ${WORKSPACE_FILES[file]} in the workspace (mini up writes it), found ${path}: ${remedy}`,
-      );
-    }
-  }
+  });
 }
 
 /** "1:2" → 1 control-plane node, 2 workers. */
@@ -239,12 +186,7 @@ async function runMiniUp(flags: MiniUpFlags, io: CliIo): Promise<ExitCode> {
       progress("nodes serve Init; run 'constellation init' next");
       return ExitCode.OK;
     }
-    io.stdout.write(flags.output === 'json' ? renderVerifyJson(report) : renderVerifyText(report));
-    for (const node of report.nodes) {
-      if (node.error !== undefined)
-        io.stderr.write(`error: ${node.node.name}: ${node.error.code}: ${node.error.message}\n`);
-    }
-    return report.exitCode;
+    return writeVerifyReport(io, report, flags.output);
   } catch (error) {
     return reportError(io, error, 'constellation mini up --help');
   }

@@ -123,7 +123,7 @@ class LuksStateDisk implements StateDisk {
     if (fresh) {
       // dm-integrity without its wipe: never-written sectors read as I/O errors, so mkfs must not read any.
       if (this.#integrity) await zeroDeviceEdges(mapped);
-      await makeFilesystem(this.#runner, mapped);
+      await makeFilesystem(this.#runner, mapped, { integrity: this.#integrity });
     }
     if (!this.#mounted) {
       await mountFilesystem(this.#runner, mapped, this.mountPoint);

@@ -1,9 +1,8 @@
 // cluster.json: what `local up` created, so `local start|stop|status|down` act on exactly that (addresses,
 // nodes, which workspace files belong to the cluster) and on nothing else.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { InputError } from '../errors.js';
 import type { AgentRuntime } from './agent-command.js';
 import type { NodeRole } from './machine-spec.js';
+import { fieldFailure, readRecordFile, writeRecordFile, type FieldFailure } from './record-file.js';
 
 export const CLUSTER_RECORD_VERSION = 1;
 export const CLUSTER_RECORD_INVALID = 'CLUSTER_RECORD_INVALID';
@@ -24,35 +23,43 @@ export interface ClusterRecord {
 }
 
 export async function writeClusterRecord(path: string, record: ClusterRecord): Promise<void> {
-  const temporary = `${path}.${String(process.pid)}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
-  await rename(temporary, path);
+  await writeRecordFile(path, record);
 }
 
 export async function readClusterRecord(path: string): Promise<ClusterRecord> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new InputError(
-      missing ? 'LOCAL_CLUSTER_NOT_FOUND' : CLUSTER_RECORD_INVALID,
-      missing
-        ? `expected a local cluster in this workspace (${path}), found none: run 'constellation local up' first`
-        : `${path}: expected a JSON cluster record, found: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const value = await readRecordFile(path, {
+    notFound: {
+      code: 'LOCAL_CLUSTER_NOT_FOUND',
+      message: (file) =>
+        `expected a local cluster in this workspace (${file}), found none: run 'constellation local up' first`,
+    },
+    invalidCode: CLUSTER_RECORD_INVALID,
+  });
   return validateClusterRecord(value, path);
 }
 
+const NODE_NAME = /^[a-z0-9-]{1,63}$/;
+
+/**
+ * Checks the fields every cluster's node entry has (name, role, address) and gives them typed, with the entry's
+ * other fields for the caller to check (a VM's MAC).
+ */
+export function validateClusterNode(
+  value: unknown,
+  index: number,
+  fail: FieldFailure,
+  address: { readonly expected: string; readonly pattern?: RegExp },
+): { node: ClusterNode; fields: Record<string, unknown> } {
+  const n = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof n.name !== 'string' || !NODE_NAME.test(n.name)) fail(`.nodes[${index}].name`, 'a node name', n.name);
+  if (n.role !== 'control-plane' && n.role !== 'worker') fail(`.nodes[${index}].role`, 'control-plane|worker', n.role);
+  if (typeof n.address !== 'string' || (address.pattern !== undefined && !address.pattern.test(n.address)))
+    fail(`.nodes[${index}].address`, address.expected, n.address);
+  return { node: { name: n.name, role: n.role, address: n.address }, fields: n };
+}
+
 function validateClusterRecord(value: unknown, source: string): ClusterRecord {
-  const fail = (field: string, expected: string, found: unknown): never => {
-    throw new InputError(
-      CLUSTER_RECORD_INVALID,
-      `${source}: ${field} expected ${expected}, found ${JSON.stringify(found)}`,
-    );
-  };
+  const fail = fieldFailure(CLUSTER_RECORD_INVALID, source);
   if (typeof value !== 'object' || value === null) return fail('the record', 'an object', value);
   const record = value as Record<string, unknown>;
   if (record.version !== CLUSTER_RECORD_VERSION) fail('.version', String(CLUSTER_RECORD_VERSION), record.version);
@@ -60,15 +67,9 @@ function validateClusterRecord(value: unknown, source: string): ClusterRecord {
   if (typeof record.metadataListen !== 'string') fail('.metadataListen', '"ip:port"', record.metadataListen);
   if (record.runtime !== 'dist' && record.runtime !== 'source') fail('.runtime', '"dist" or "source"', record.runtime);
   if (!Array.isArray(record.nodes)) return fail('.nodes', 'an array', record.nodes);
-  const nodes = (record.nodes as unknown[]).map((node, index): ClusterNode => {
-    const n = (typeof node === 'object' && node !== null ? node : {}) as Record<string, unknown>;
-    if (typeof n.name !== 'string' || !/^[a-z0-9-]{1,63}$/.test(n.name))
-      fail(`.nodes[${index}].name`, 'a node name', n.name);
-    if (n.role !== 'control-plane' && n.role !== 'worker')
-      fail(`.nodes[${index}].role`, 'control-plane|worker', n.role);
-    if (typeof n.address !== 'string') fail(`.nodes[${index}].address`, 'an IP address', n.address);
-    return { name: n.name as string, role: n.role as NodeRole, address: n.address as string };
-  });
+  const nodes = (record.nodes as unknown[]).map(
+    (node, index) => validateClusterNode(node, index, fail, { expected: 'an IP address' }).node,
+  );
   return {
     version: CLUSTER_RECORD_VERSION,
     createdAt: record.createdAt as string,

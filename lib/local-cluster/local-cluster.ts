@@ -1,16 +1,15 @@
 // The local process cluster: a host-side metadata service and N machines (machine.ts), each a detached process
 // tree with its own swtpm, on its own loopback address. create → start/stop single nodes → destroy. The CLI's
 // workspace files are not touched here (cli/commands/local-*.ts write and remove those).
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { keyFingerprint } from '../attestation/verify/ak-trust.js';
 import { INIT_PORT, LOCAL_METADATA_HOST, METADATA_PORT, localNodeHost } from '../cluster/ports.js';
 import { ConstellationError, InputError } from '../errors.js';
-import { writeInventory } from '../metadata/inventory.js';
 import { createLocalCa } from '../swtpm/local-ca.js';
-import { agentCommand, BOOTSTRAPPER_ENTRY, chooseRuntime, METADATA_ENTRY, type AgentRuntime } from './agent-command.js';
-import { clusterLayout, nodeLayoutAt, type ClusterLayout } from './cluster-layout.js';
+import { BOOTSTRAPPER_ENTRY, chooseRuntime, type AgentRuntime } from './agent-command.js';
+import { assertNoClusterDirectory, createClusterDirectory } from './cluster-directory.js';
+import { clusterLayout, type ClusterLayout } from './cluster-layout.js';
 import {
   CLUSTER_RECORD_VERSION,
   readClusterRecord,
@@ -18,11 +17,13 @@ import {
   type ClusterNode,
   type ClusterRecord,
 } from './cluster-record.js';
-import { startDetached, waitForJsonLine } from './detached-process.js';
+import { clusterNodes } from './cluster-size.js';
+import { destroyCluster, stopClusterProcesses, type DestroyReport } from './cluster-teardown.js';
 import { machineRunning, powerOff, powerOn } from './machine-launcher.js';
 import type { MachineSpec } from './machine-spec.js';
+import { findMetadataService, startMetadataService } from './metadata-process.js';
 import { readNodeEvents, waitForNodeEvent, type NodeEvent } from './node-events.js';
-import { findOwnedProcess, stopOwnedProcess } from './owned-process.js';
+import { findOwnedProcess } from './owned-process.js';
 
 /** Where the cluster listens; the default is lib/cluster/ports.ts (tests pick another 127.x range). */
 export interface LocalNetwork {
@@ -67,36 +68,13 @@ export const MAX_NODES = 32;
 /** Creates and powers on a cluster; refuses (LOCAL_CLUSTER_EXISTS) when the workspace already has one. */
 export async function createLocalCluster(options: CreateLocalClusterOptions): Promise<LocalCluster> {
   const { controlPlanes, workers } = options;
-  if (
-    !Number.isInteger(controlPlanes) ||
-    controlPlanes < 1 ||
-    !Number.isInteger(workers) ||
-    workers < 0 ||
-    controlPlanes + workers > MAX_NODES
-  ) {
-    throw new InputError(
-      'LOCAL_CLUSTER_SIZE_INVALID',
-      `expected at least 1 control-plane node, 0 or more workers and at most ${String(MAX_NODES)} nodes, found ${String(controlPlanes)} control-plane and ${String(workers)} workers`,
-    );
-  }
+  const named = clusterNodes(controlPlanes, workers, { maxNodes: MAX_NODES, code: 'LOCAL_CLUSTER_SIZE_INVALID' });
   const progress = options.progress ?? (() => undefined);
   const network = options.network ?? DEFAULT_NETWORK;
   const layout = clusterLayout(options.workspace);
-  await mkdir(layout.workspace, { recursive: true });
-  try {
-    await mkdir(layout.dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw clusterExists(layout);
-  }
+  await createClusterDirectory(layout, () => clusterExists(layout));
   const runtime = options.runtime ?? chooseRuntime(BOOTSTRAPPER_ENTRY);
-  const nodes: ClusterNode[] = [
-    ...Array.from({ length: controlPlanes }, (_, i) => ({
-      name: `control-plane-${String(i)}`,
-      role: 'control-plane' as const,
-    })),
-    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${String(i)}`, role: 'worker' as const })),
-  ].map((node, index) => ({ ...node, address: network.nodeHost(index) }));
+  const nodes: ClusterNode[] = named.map((node, index) => ({ ...node, address: network.nodeHost(index) }));
   const metadataListen = `${network.metadataHost}:${String(network.metadataPort)}`;
   const record: ClusterRecord = {
     version: CLUSTER_RECORD_VERSION,
@@ -112,25 +90,7 @@ export async function createLocalCluster(options: CreateLocalClusterOptions): Pr
   const metadataUrl = `http://${metadataListen}`;
   try {
     await createLocalCa(layout.caDir);
-    await mkdir(join(layout.dir, 'metadata'), { recursive: true });
-    await writeInventory(layout.inventoryFile, {
-      nodes,
-      initSecretHash: createHash('sha256').update(initSecret).digest(),
-    });
-    const metadataPid = await startDetached({
-      command: agentCommand(METADATA_ENTRY, runtime),
-      args: ['--listen', metadataListen, '--inventory', layout.inventoryFile, '--log-transport', 'stderr-json'],
-      cwd: layout.dir,
-      stdoutFile: layout.metadataStdout,
-      stderrFile: layout.metadataLog,
-      pidFile: layout.metadataPidFile,
-    });
-    await waitForJsonLine(
-      layout.metadataStdout,
-      'listening',
-      metadataPid,
-      `the metadata service (log: ${layout.metadataLog})`,
-    );
+    await startMetadataService(layout, { listen: metadataListen, runtime, nodes, initSecret });
     progress(`metadata service listening on ${metadataListen}`);
 
     // allSettled: a failed boot must not leave another machine half-started when we stop them all below.
@@ -184,11 +144,7 @@ export async function createLocalCluster(options: CreateLocalClusterOptions): Pr
 /** Refuses (LOCAL_CLUSTER_EXISTS) when the workspace has a cluster directory, running or not. */
 export async function assertNoLocalCluster(workspace: string): Promise<void> {
   const layout = clusterLayout(workspace);
-  const found = await stat(layout.dir).then(
-    () => true,
-    () => false,
-  );
-  if (found) throw clusterExists(layout);
+  await assertNoClusterDirectory(layout, () => clusterExists(layout));
 }
 
 function clusterExists(layout: ClusterLayout): InputError {
@@ -243,7 +199,7 @@ export async function clusterStatus(
   workspace: string,
 ): Promise<{ record: ClusterRecord; metadataPid?: number; nodes: NodeStatus[] }> {
   const { layout, record } = await openCluster(workspace);
-  const metadata = await findOwnedProcess(layout.metadataPidFile, layout.inventoryFile);
+  const metadata = await findMetadataService(layout);
   const nodes = await Promise.all(
     record.nodes.map(async (node): Promise<NodeStatus> => {
       const nodeLayout = layout.node(node.name);
@@ -263,12 +219,6 @@ export async function clusterStatus(
   return { record, ...(metadata === undefined ? {} : { metadataPid: metadata.pid }), nodes };
 }
 
-export interface DestroyReport {
-  /** Processes stopped, e.g. "machine control-plane-0 (terminated)". */
-  readonly stopped: readonly string[];
-  readonly removedDir?: string;
-}
-
 /**
  * Stops every process the cluster started (machines, and whatever a killed machine left behind, then the
  * metadata service) and removes the cluster directory. Works on a half-created cluster too: it scans the
@@ -276,36 +226,12 @@ export interface DestroyReport {
  */
 export async function destroyLocalCluster(workspace: string): Promise<DestroyReport> {
   const layout = clusterLayout(workspace);
-  const stopped = await stopProcesses(layout);
-  let exists = true;
-  try {
-    await readdir(layout.dir);
-  } catch {
-    exists = false;
-  }
-  await rm(layout.dir, { recursive: true, force: true });
-  return { stopped, ...(exists ? { removedDir: layout.dir } : {}) };
+  return destroyCluster(layout.dir, () => stopProcesses(layout));
 }
 
 /** Stops the machines (scanning node directories, not trusting the record alone), then the metadata service. */
 async function stopProcesses(layout: ClusterLayout): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(join(layout.dir, 'nodes'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    names = [];
-  }
-  const stopped: string[] = [];
-  await Promise.all(
-    names.map(async (name) => {
-      const outcome = await powerOff(nodeLayoutAt(join(layout.dir, 'nodes', name)).dir);
-      if (outcome !== 'not-running') stopped.push(`machine ${name} (${outcome})`);
-    }),
-  );
-  const metadata = await stopOwnedProcess(layout.metadataPidFile, layout.inventoryFile, 5000);
-  if (metadata !== 'not-running') stopped.push(`metadata service (${metadata})`);
-  return stopped;
+  return stopClusterProcesses(layout, { label: 'machine', powerOff });
 }
 
 export async function openCluster(workspace: string): Promise<{ layout: ClusterLayout; record: ClusterRecord }> {

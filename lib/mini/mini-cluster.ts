@@ -1,21 +1,23 @@
 // A cluster of QEMU VMs on this host: a private network (vm-network.ts), the host-side metadata service on the
 // network's host address, and one VM per node (vm-launcher.ts) booting the measured image. create → status →
 // destroy. The CLI's workspace files are not touched here (cli/commands/mini-*.ts write and remove those).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INIT_PORT, METADATA_PORT } from '../cluster/ports.js';
 import { ConstellationError, InputError } from '../errors.js';
-import { agentCommand, chooseRuntime, METADATA_ENTRY, type AgentRuntime } from '../local-cluster/agent-command.js';
-import { startDetached, waitForJsonLine } from '../local-cluster/detached-process.js';
+import { chooseRuntime, METADATA_ENTRY, type AgentRuntime } from '../local-cluster/agent-command.js';
+import { assertNoClusterDirectory, createClusterDirectory } from '../local-cluster/cluster-directory.js';
+import { clusterNodes } from '../local-cluster/cluster-size.js';
+import { destroyCluster, stopClusterProcesses, type DestroyReport } from '../local-cluster/cluster-teardown.js';
+import { findMetadataService, startMetadataService } from '../local-cluster/metadata-process.js';
 import { readNodeEvents, type NodeEvent } from '../local-cluster/node-events.js';
-import { findOwnedProcess, stopOwnedProcess } from '../local-cluster/owned-process.js';
-import { writeInventory } from '../metadata/inventory.js';
+import { findOwnedProcess } from '../local-cluster/owned-process.js';
 import { createLocalCa } from '../swtpm/local-ca.js';
 import type { Acceleration } from './acceleration.js';
 import type { HostRequirements } from './host-requirements.js';
-import { miniLayout, vmLayoutAt, type MiniLayout } from './mini-layout.js';
+import { miniLayout, type MiniLayout } from './mini-layout.js';
 import { MINI_RECORD_VERSION, readMiniRecord, writeMiniRecord, type MiniNode, type MiniRecord } from './mini-record.js';
 import { readMilestones, waitForMilestone, type Milestone } from './milestones.js';
 import { createVmNetwork, destroyVmNetwork } from './vm-network.js';
@@ -62,39 +64,20 @@ export interface MiniCluster {
 /** Creates the network, the metadata service and the VMs, and powers the VMs on; refuses an existing cluster. */
 export async function createMiniCluster(options: CreateMiniClusterOptions): Promise<MiniCluster> {
   const { controlPlanes, workers, requirements, acceleration } = options;
-  if (
-    !Number.isInteger(controlPlanes) ||
-    controlPlanes < 1 ||
-    !Number.isInteger(workers) ||
-    workers < 0 ||
-    controlPlanes + workers > MAX_MINI_NODES
-  ) {
-    throw new InputError(
-      'MINI_CLUSTER_SIZE_INVALID',
-      `Expected at least 1 control-plane node, 0 or more workers and at most ${String(MAX_MINI_NODES)} nodes, found ${String(controlPlanes)} control-plane and ${String(workers)} workers`,
-    );
-  }
+  const named = clusterNodes(controlPlanes, workers, { maxNodes: MAX_MINI_NODES, code: 'MINI_CLUSTER_SIZE_INVALID' });
   const progress = options.progress ?? (() => undefined);
   const subnet = options.subnet ?? MINI_SUBNET;
   const layout = miniLayout(options.workspace);
-  await mkdir(layout.workspace, { recursive: true });
-  try {
-    await mkdir(layout.dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw clusterExists(layout);
-  }
+  await createClusterDirectory(layout, () => clusterExists(layout));
   const id = randomBytes(4).toString('hex');
   const runtime = options.runtime ?? chooseRuntime(METADATA_ENTRY);
   const count = controlPlanes + workers;
   const vcpus = options.vcpus ?? vcpusPerVm(count, availableParallelism());
-  const nodes: MiniNode[] = [
-    ...Array.from({ length: controlPlanes }, (_, i) => ({
-      name: `control-plane-${String(i)}`,
-      role: 'control-plane' as const,
-    })),
-    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${String(i)}`, role: 'worker' as const })),
-  ].map((node, index) => ({ ...node, address: `${subnet}.${String(10 + index)}`, mac: vmMac(id, index) }));
+  const nodes: MiniNode[] = named.map((node, index) => ({
+    ...node,
+    address: `${subnet}.${String(10 + index)}`,
+    mac: vmMac(id, index),
+  }));
   const metadataListen = `${subnet}.1:${String(METADATA_PORT)}`;
   const record: MiniRecord = {
     version: MINI_RECORD_VERSION,
@@ -128,34 +111,13 @@ export async function createMiniCluster(options: CreateMiniClusterOptions): Prom
       leases: nodes.map(({ name, mac, address }) => ({ name, mac, address })),
     });
     progress(`network ${network.namespace}: host ${network.hostAddress}, nodes ${nodes[0]?.address ?? ''}…`);
-    await mkdir(join(layout.dir, 'metadata'), { recursive: true });
-    await writeInventory(layout.inventoryFile, {
-      nodes: nodes.map(({ name, role, address }) => ({ name, role, address })),
-      initSecretHash: createHash('sha256').update(initSecret).digest(),
+    await startMetadataService(layout, {
+      listen: metadataListen,
+      runtime,
+      nodes,
+      initSecret,
+      logLevel: options.metadataLogLevel ?? 'info',
     });
-    const metadataPid = await startDetached({
-      command: agentCommand(METADATA_ENTRY, runtime),
-      args: [
-        '--listen',
-        metadataListen,
-        '--inventory',
-        layout.inventoryFile,
-        '--log-transport',
-        'stderr-json',
-        '--log-level',
-        options.metadataLogLevel ?? 'info',
-      ],
-      cwd: layout.dir,
-      stdoutFile: layout.metadataStdout,
-      stderrFile: layout.metadataLog,
-      pidFile: layout.metadataPidFile,
-    });
-    await waitForJsonLine(
-      layout.metadataStdout,
-      'listening',
-      metadataPid,
-      `the metadata service (log: ${layout.metadataLog})`,
-    );
     progress(`metadata service listening on ${metadataListen}`);
     // One at a time: swtpm_setup serialises on the CA anyway, and qemu-img is quick.
     for (const [index, node] of nodes.entries()) {
@@ -214,11 +176,7 @@ function clusterExists(layout: MiniLayout): InputError {
 /** Refuses (MINI_CLUSTER_EXISTS) when the workspace has a cluster directory, running or not. */
 export async function assertNoMiniCluster(workspace: string): Promise<void> {
   const layout = miniLayout(workspace);
-  const found = await stat(layout.dir).then(
-    () => true,
-    () => false,
-  );
-  if (found) throw clusterExists(layout);
+  await assertNoClusterDirectory(layout, () => clusterExists(layout));
 }
 
 /**
@@ -283,7 +241,7 @@ export async function miniClusterStatus(
   workspace: string,
 ): Promise<{ record: MiniRecord; metadataPid?: number; nodes: VmStatus[] }> {
   const { layout, record } = await openMiniCluster(workspace);
-  const metadata = await findOwnedProcess(layout.metadataPidFile, layout.inventoryFile);
+  const metadata = await findMetadataService(layout);
   const nodes = await Promise.all(
     record.nodes.map(async (node): Promise<VmStatus> => {
       const vm = layout.node(node.name);
@@ -303,44 +261,17 @@ export async function miniClusterStatus(
   return { record, ...(metadata === undefined ? {} : { metadataPid: metadata.pid }), nodes };
 }
 
-export interface MiniDestroyReport {
-  /** Processes stopped and network objects removed, e.g. "VM worker-0 (terminated)". */
-  readonly stopped: readonly string[];
-  readonly removedDir?: string;
-}
-
 /**
  * Stops every VM (and its swtpm), the metadata service and dnsmasq, removes the network and the cluster
  * directory. Works on a half-created cluster too: it scans the node directories instead of trusting the record.
  */
-export async function destroyMiniCluster(workspace: string): Promise<MiniDestroyReport> {
+export async function destroyMiniCluster(workspace: string): Promise<DestroyReport> {
   const layout = miniLayout(workspace);
-  const stopped = await stopEverything(layout);
-  const exists = await stat(layout.dir).then(
-    () => true,
-    () => false,
-  );
-  await rm(layout.dir, { recursive: true, force: true });
-  return { stopped, ...(exists ? { removedDir: layout.dir } : {}) };
+  return destroyCluster(layout.dir, () => stopEverything(layout));
 }
 
 async function stopEverything(layout: MiniLayout): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(join(layout.dir, 'nodes'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    names = [];
-  }
-  const stopped: string[] = [];
-  await Promise.all(
-    names.map(async (name) => {
-      const outcome = await powerOffVm(vmLayoutAt(join(layout.dir, 'nodes', name)).dir);
-      if (outcome !== 'not-running') stopped.push(`VM ${name} (${outcome})`);
-    }),
-  );
-  const metadata = await stopOwnedProcess(layout.metadataPidFile, layout.inventoryFile, 5000);
-  if (metadata !== 'not-running') stopped.push(`metadata service (${metadata})`);
+  const stopped = await stopClusterProcesses(layout, { label: 'VM', powerOff: powerOffVm });
   const network = await destroyVmNetwork(layout.networkDir);
   stopped.push(...network.removed);
   return stopped;

@@ -1,8 +1,8 @@
 // constellation-mini/cluster.json: what `mini up` created (id, network, nodes, image), so `mini status|down` act
 // on exactly that and on nothing else. Written before anything is started.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { InputError } from '../errors.js';
 import type { AgentRuntime } from '../local-cluster/agent-command.js';
+import { validateClusterNode } from '../local-cluster/cluster-record.js';
+import { fieldFailure, readRecordFile, writeRecordFile } from '../local-cluster/record-file.js';
 import type { Accelerator } from './acceleration.js';
 import type { NodeRole } from './vm-spec.js';
 
@@ -32,39 +32,26 @@ export interface MiniRecord {
 }
 
 export async function writeMiniRecord(path: string, record: MiniRecord): Promise<void> {
-  const temporary = `${path}.${String(process.pid)}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
-  await rename(temporary, path);
+  await writeRecordFile(path, record);
 }
 
 export async function readMiniRecord(path: string): Promise<MiniRecord> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new InputError(
-      missing ? 'MINI_CLUSTER_NOT_FOUND' : MINI_RECORD_INVALID,
-      missing
-        ? `Expected a VM cluster in this workspace (${path}), found none: run 'constellation mini up' first`
-        : `${path}: expected a JSON cluster record, found: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const value = await readRecordFile(path, {
+    notFound: {
+      code: 'MINI_CLUSTER_NOT_FOUND',
+      message: (file) =>
+        `Expected a VM cluster in this workspace (${file}), found none: run 'constellation mini up' first`,
+    },
+    invalidCode: MINI_RECORD_INVALID,
+  });
   return validateMiniRecord(value, path);
 }
 
-const NAME = /^[a-z0-9-]{1,63}$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 export function validateMiniRecord(value: unknown, source: string): MiniRecord {
-  const fail = (field: string, expected: string, found: unknown): never => {
-    throw new InputError(
-      MINI_RECORD_INVALID,
-      `${source}: ${field} expected ${expected}, found ${JSON.stringify(found)}`,
-    );
-  };
+  const fail = fieldFailure(MINI_RECORD_INVALID, source);
   if (typeof value !== 'object' || value === null) return fail('the record', 'an object', value);
   const r = value as Record<string, unknown>;
   if (r.version !== MINI_RECORD_VERSION) fail('.version', String(MINI_RECORD_VERSION), r.version);
@@ -77,15 +64,11 @@ export function validateMiniRecord(value: unknown, source: string): MiniRecord {
   if (typeof r.metadataListen !== 'string') fail('.metadataListen', '"ip:port"', r.metadataListen);
   if (r.runtime !== 'dist' && r.runtime !== 'source') fail('.runtime', '"dist" or "source"', r.runtime);
   if (!Array.isArray(r.nodes)) return fail('.nodes', 'an array', r.nodes);
-  const nodes = (r.nodes as unknown[]).map((node, index): MiniNode => {
-    const n = (typeof node === 'object' && node !== null ? node : {}) as Record<string, unknown>;
-    if (typeof n.name !== 'string' || !NAME.test(n.name)) fail(`.nodes[${index}].name`, 'a node name', n.name);
-    if (n.role !== 'control-plane' && n.role !== 'worker')
-      fail(`.nodes[${index}].role`, 'control-plane|worker', n.role);
-    if (typeof n.address !== 'string' || !IPV4.test(n.address))
-      fail(`.nodes[${index}].address`, 'an IPv4 address', n.address);
-    if (typeof n.mac !== 'string' || !MAC.test(n.mac)) fail(`.nodes[${index}].mac`, 'a MAC address', n.mac);
-    return { name: n.name as string, role: n.role as NodeRole, address: n.address as string, mac: n.mac as string };
+  const nodes = (r.nodes as unknown[]).map((entry, index): MiniNode => {
+    const { node, fields } = validateClusterNode(entry, index, fail, { expected: 'an IPv4 address', pattern: IPV4 });
+    if (typeof fields.mac !== 'string' || !MAC.test(fields.mac))
+      fail(`.nodes[${index}].mac`, 'a MAC address', fields.mac);
+    return { ...node, mac: fields.mac as string };
   });
   return {
     version: MINI_RECORD_VERSION,

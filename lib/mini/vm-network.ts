@@ -3,11 +3,12 @@
 // reaches the VMs and the VMs reach the host's metadata service. Every object carries the cluster's id and is
 // recorded (network.json) BEFORE it is created, so `destroyVmNetwork` removes exactly what was made, and a
 // second call finds nothing.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConstellationError, InputError } from '../errors.js';
 import { startDetached } from '../local-cluster/detached-process.js';
 import { isAlive, sleep, stopOwnedProcess } from '../local-cluster/owned-process.js';
+import { writeRecordFile } from '../local-cluster/record-file.js';
 import { ip, ipQuiet, linkExists, MINI_NETWORK_FAILED, namespaces } from './ip-command.js';
 
 export const BRIDGE = 'br0';
@@ -138,7 +139,7 @@ export async function createVmNetwork(spec: VmNetworkSpec): Promise<VmNetwork> {
       `Expected no network namespace ${network.namespace} and no link ${network.hostVeth}, found one: run 'constellation mini down' for the cluster that made it`,
     );
   }
-  await writeRecord(files.record, network);
+  await writeRecordFile(files.record, network);
   try {
     const ns = ['-n', network.namespace];
     await ip(['netns', 'add', network.namespace]);
@@ -233,12 +234,6 @@ export async function destroyVmNetwork(dir: string): Promise<NetworkTeardown> {
   }
   for (const path of [files.record, files.dnsmasqConf, files.dnsmasqLeases]) await rm(path, { force: true });
   return { removed };
-}
-
-async function writeRecord(path: string, network: VmNetwork): Promise<void> {
-  const temporary = `${path}.${String(process.pid)}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(network, null, 2)}\n`, { mode: 0o644 });
-  await rename(temporary, path);
 }
 
 /** The recorded network; undefined when there is none. Only the names we would delete are trusted, and checked. */
