@@ -55,14 +55,25 @@ function objectAt(value: unknown, key: string): Readonly<Record<string, unknown>
     : undefined;
 }
 
+/** How the image logs its PCRs (tpm.unloggedPcrs, tpm.partiallyLoggedPcrs): the image's list and the config's. */
+export interface PcrListChange {
+  readonly key: 'unloggedPcrs' | 'partiallyLoggedPcrs';
+  readonly now: readonly number[];
+  /** undefined when the config did not set the key (the policy default applied). */
+  readonly before: readonly number[] | undefined;
+}
+
+const PCR_LIST_KEYS = ['unloggedPcrs', 'partiallyLoggedPcrs'] as const;
+
 /**
- * The config with attestation.policy.tpm.pcrs replaced by exactly the measurements' rules (other policy keys kept),
- * and per PCR what changed. Pins in other banks go too: the measurements are the whole PCR policy of the image.
+ * The config with attestation.policy.tpm.pcrs replaced by exactly the measurements' rules, and tpm.unloggedPcrs and
+ * tpm.partiallyLoggedPcrs by the image's (other policy keys kept); per PCR and per list what changed. Pins in other
+ * banks go too: the measurements are the whole PCR policy of the image.
  */
 export function applyMeasurements(
   config: ClusterConfig,
   measurements: Measurements,
-): { config: ClusterConfig; changes: PcrChange[] } {
+): { config: ClusterConfig; changes: PcrChange[]; listChanges: PcrListChange[] } {
   const policy = config.attestation.policy;
   const oldPcrs = objectAt(objectAt(policy, 'tpm'), 'pcrs') ?? {};
   const changes: PcrChange[] = [];
@@ -78,8 +89,31 @@ export function applyMeasurements(
     changes.push({ bank: 'sha256', pcr: Number(pcr), now: measurements.pcrs[pcr], before: oldSha256[pcr] });
   }
   const tpm = objectAt(policy, 'tpm') ?? {};
-  const newPolicy: PolicyJson = { ...policy, tpm: { ...tpm, pcrs: measurementsPolicy(measurements).tpm.pcrs } };
-  return { config: { ...config, attestation: { ...config.attestation, policy: newPolicy } }, changes };
+  const imageTpm = measurementsPolicy(measurements).tpm;
+  const listChanges = PCR_LIST_KEYS.map((key): PcrListChange => {
+    const before = tpm[key];
+    return {
+      key,
+      now: imageTpm[key] as readonly number[],
+      before: Array.isArray(before) ? (before as readonly number[]) : undefined,
+    };
+  });
+  const newPolicy: PolicyJson = { ...policy, tpm: { ...tpm, ...imageTpm } };
+  return { config: { ...config, attestation: { ...config.attestation, policy: newPolicy } }, changes, listChanges };
+}
+
+function sameList(change: PcrListChange): boolean {
+  const before = change.before === undefined ? undefined : [...change.before].sort((a, b) => a - b);
+  return before !== undefined && before.length === change.now.length && before.every((v, i) => v === change.now[i]);
+}
+
+/** One line per list: its PCRs, and what changed. */
+export function describeListChanges(changes: readonly PcrListChange[]): string[] {
+  return changes.map((change) => {
+    const line = `tpm.${change.key} [${change.now.join(', ')}]`;
+    if (sameList(change)) return `${line}  unchanged`;
+    return `${line}  changed (was ${change.before === undefined ? 'the default' : `[${change.before.join(', ')}]`})`;
+  });
 }
 
 function sameRule(change: PcrChange): boolean {
@@ -129,9 +163,10 @@ export function measurementsFlags(flags: {
 const APPLY_HELP = `
 The signature is checked first: an unsigned file, one signed by a key other than --release-key, or one changed
 after signing is refused (exit 3) and nothing is written. Then attestation.policy.tpm.pcrs of the config becomes
-exactly the file's PCR rules (each PCR enforced or warn-only as the file says); every other key stays. PCR 15 is
-never in the file: the CLI sets it at init and verify. The config is replaced atomically; stdout lists each PCR,
-its mode and what changed.
+exactly the file's PCR rules (each PCR enforced or warn-only as the file says), and tpm.unloggedPcrs and
+tpm.partiallyLoggedPcrs become the image's ([10, 15, 16, 23] and [11]: how its PCRs are logged); every other key
+stays. PCR 15 is never in the file: the CLI sets it at init and verify. The config is replaced atomically; stdout
+lists each PCR, its mode and what changed, then both lists.
 
 Examples:
   $ constellation config measurements apply out/image/measurements.json --release-key out/image/release-key.pub.pem
@@ -149,9 +184,11 @@ export function makeMeasurementsCommand(io: CliIo, done: (code: ExitCode) => voi
         const verified = await loadVerifiedMeasurements(io, file, flags.releaseKey);
         reportVerified(io, verified);
         const config = await readConfig(flags.workspace);
-        const { config: updated, changes } = applyMeasurements(config, verified.measurements);
-        for (const line of describeChanges(changes)) io.stdout.write(`${line}\n`);
-        if (changes.every(sameRule)) {
+        const { config: updated, changes, listChanges } = applyMeasurements(config, verified.measurements);
+        for (const line of [...describeChanges(changes), ...describeListChanges(listChanges)]) {
+          io.stdout.write(`${line}\n`);
+        }
+        if (changes.every(sameRule) && listChanges.every(sameList)) {
           io.stderr.write('The config already pins exactly these PCRs; nothing written.\n');
         } else {
           const path = await writeConfig(flags.workspace, updated, { overwrite: true });

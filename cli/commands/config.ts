@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { defaultConfig, writeConfig } from '../workspace/config.js';
 import {
   applyMeasurements,
+  describeListChanges,
   describeChanges,
   loadVerifiedMeasurements,
   makeMeasurementsCommand,
@@ -46,7 +47,7 @@ export function makeConfigCommand(io: CliIo, done: (code: ExitCode) => void): Co
           reportVerified(io, verified);
           const applied = applyMeasurements(config, verified.measurements);
           config = applied.config;
-          lines = describeChanges(applied.changes);
+          lines = [...describeChanges(applied.changes), ...describeListChanges(applied.listChanges)];
         }
         const path = await writeConfig(flags.workspace, config, { overwrite: flags.force === true });
         io.stdout.write(`${path}\n`);

@@ -60,7 +60,7 @@ export async function writeInfrastructureState(workspace: string, started: Start
 /** What the config of a started cluster is made of. */
 export interface StartedClusterConfig {
   readonly name: string;
-  /** The policy of the image the nodes boot: its PCRs replace the default policy's. */
+  /** The policy of the image the nodes boot: its tpm keys (PCRs, unlogged PCRs…) replace the default policy's. */
   readonly image: ImagePolicyJson;
   /** Absolute paths; the config names them relative to the workspace. */
   readonly ekRootsFile: string;
@@ -69,7 +69,7 @@ export interface StartedClusterConfig {
   readonly stateDisk: ClusterConfig['stateDisk'];
 }
 
-/** The default config with the image's PCRs, the cluster's EK roots and its control-plane nodes' EKs. */
+/** The default config with the image's TPM policy, the cluster's EK roots and its control-plane nodes' EKs. */
 export function startedClusterConfig(workspace: string, started: StartedClusterConfig): ClusterConfig {
   const defaults = defaultConfig();
   const defaultPolicy = defaults.attestation.policy as { tpm?: Record<string, unknown> };
@@ -78,7 +78,8 @@ export function startedClusterConfig(workspace: string, started: StartedClusterC
     name: started.name,
     attestation: {
       ...defaults.attestation,
-      policy: { ...defaultPolicy, tpm: { ...defaultPolicy.tpm, pcrs: started.image.tpm.pcrs } },
+      // The image's tpm keys (its PCRs, and how it logs them) replace the defaults'.
+      policy: { ...defaultPolicy, tpm: { ...defaultPolicy.tpm, ...started.image.tpm } },
       ekRoots: relative(workspace, started.ekRootsFile),
       ekIntermediates: relative(workspace, started.ekIntermediatesFile),
     },

@@ -16,7 +16,7 @@ export {
   type PcrMode,
   type SignedMeasurements,
 } from './measurements.js';
-export { measurementsPolicy } from './measurements-policy.js';
+export { IMAGE_PARTIALLY_LOGGED_PCRS, IMAGE_UNLOGGED_PCRS, measurementsPolicy } from './measurements-policy.js';
 export {
   encodeMeasurements,
   MAX_MEASUREMENTS_BYTES,

@@ -11,9 +11,10 @@ import { verifyDocument } from '../attestation/verify/document-verifier.js';
 import type { VerifiedMachineState } from '../attestation/verify/machine-state.js';
 import { evaluatePolicy } from '../attestation/policy/evaluate-policy.js';
 import { enforcePolicy } from '../attestation/policy-result.js';
-import type { Policy } from '../attestation/policy/policy.js';
+import { DEFAULT_POLICY, DEFAULT_TPM_POLICY, type Policy } from '../attestation/policy/policy.js';
 import { invalidArgument, PolicyError, VerificationError } from '../errors.js';
 import { shortHex } from '../hex.js';
+import { IMAGE_PARTIALLY_LOGGED_PCRS, IMAGE_UNLOGGED_PCRS } from '../image/measurements-policy.js';
 
 /** Boot PCRs a JoinService must share with the node: boot loader/UKI (4), command line and initrd (8, 9, 11). */
 export const DEFAULT_SHARED_BOOT_PCRS: readonly number[] = Object.freeze([4, 8, 9, 11]);
@@ -30,6 +31,13 @@ export interface ServiceCheckOptions {
   readonly ownPcrs: Readonly<Record<number, Buffer>>;
   /** Boot PCRs that must equal the node's own; default DEFAULT_SHARED_BOOT_PCRS. */
   readonly pcrs?: readonly number[];
+  /**
+   * How the node image logs its PCRs (policy tpm.unloggedPcrs / tpm.partiallyLoggedPcrs, see lib/image); default
+   * the image's [10, 15, 16, 23] and [11]. Every partially logged PCR must be among `pcrs`: only the comparison
+   * with the node's own value proves it.
+   */
+  readonly unloggedPcrs?: readonly number[];
+  readonly partiallyLoggedPcrs?: readonly number[];
   readonly now?: () => Date;
 }
 
@@ -75,6 +83,20 @@ function mutualCheck(options: ServiceCheckOptions): DocumentCheck<VerifiedMachin
     }
     own.set(index, Buffer.from(value));
   }
+  const partiallyLoggedPcrs = [...(options.partiallyLoggedPcrs ?? IMAGE_PARTIALLY_LOGGED_PCRS)];
+  const uncompared = partiallyLoggedPcrs.filter((index) => !own.has(index));
+  if (uncompared.length > 0) {
+    throw invalidArgument('partiallyLoggedPcrs', 'PCRs that are also compared (in pcrs)', uncompared);
+  }
+  // Only the replay settings matter: the check below compares the PCRs itself.
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    tpm: {
+      ...DEFAULT_TPM_POLICY,
+      unloggedPcrs: [...(options.unloggedPcrs ?? IMAGE_UNLOGGED_PCRS)],
+      partiallyLoggedPcrs,
+    },
+  };
   const now = options.now ?? (() => new Date());
   const ekTrust = {
     ekRoots: options.ekRoots,
@@ -93,7 +115,9 @@ function mutualCheck(options: ServiceCheckOptions): DocumentCheck<VerifiedMachin
           ? { mode: 'credential-activation' }
           : { mode: 'credential-activation', activated: proof.activation },
     };
-    const state = await verifyDocument(document, { tpm: trust }, { qualifyingData: expectedQualifyingData }, now());
+    const state = await verifyDocument(document, { tpm: trust }, { qualifyingData: expectedQualifyingData }, now(), {
+      policy,
+    });
     const quoted = state.tpm?.pcrs.sha256;
     if (quoted === undefined) {
       throw new VerificationError('EVIDENCE_MISSING', 'Expected a sha256 TPM quote from the JoinService, found none');

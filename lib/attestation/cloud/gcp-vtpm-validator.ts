@@ -56,8 +56,11 @@ export function verifyGcpVtpm(input: GcpVtpmInput): VerifiedTpmState {
   verifyAkCertificate(ak, chain, roots, intermediates, now, { chain: code, mismatch: GcpErrorCode.AK_CERT_MISMATCH });
   const tpm = verifyTpmEvidence(ak, evidence, input.expectedQualifyingData, {
     ...input.options,
-    // The platform's unlogged PCRs are added to the policy's, never replaced by them.
-    unloggedPcrs: [...new Set([...GCP_UNLOGGED_PCRS, ...(input.options?.unloggedPcrs ?? [])])],
+    // The platform's unlogged PCRs are added to the policy's, never replaced by them; a PCR the policy lists as
+    // partially logged (events allowed, value only from the pinned quote) stays that.
+    unloggedPcrs: [...new Set([...GCP_UNLOGGED_PCRS, ...(input.options?.unloggedPcrs ?? [])])].filter(
+      (pcr) => !(input.options?.partiallyLoggedPcrs ?? []).includes(pcr),
+    ),
   });
   return tpmState(tpm, { ek: undefined, akTrust: 'ak-certificate' });
 }

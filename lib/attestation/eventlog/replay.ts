@@ -16,6 +16,12 @@ export interface VerifyReplayOptions {
    * and the log must not contain events for them.
    */
   readonly unloggedPcrs?: readonly number[];
+  /**
+   * PCRs whose logged events are only a prefix of their extensions (e.g. PCR 11: systemd-stub logs its EV_IPL
+   * events, systemd-pcrphase extends later without logging). They are not compared either, but may have events;
+   * their value must come from the signed quote (pinned by policy), and their events prove nothing.
+   */
+  readonly partiallyLoggedPcrs?: readonly number[];
 }
 
 /** Value of a PCR at TPM startup: zero, all-ones for DRTM PCRs 17-22, 00…0<locality> for PCR0. */
@@ -58,11 +64,16 @@ export function replayEventLog(log: EventLog, bank: PcrBank): Record<number, Buf
 
 /**
  * Requires the replay to reproduce every PCR in `pcrs`: PCRs the log extends must equal the replay, the
- * others must equal their reset value unless listed in `unloggedPcrs`. All mismatches are reported together
- * as VerificationError('EVENTLOG_REPLAY_MISMATCH').
+ * others must equal their reset value unless listed in `unloggedPcrs`; `partiallyLoggedPcrs` are not compared.
+ * All mismatches are reported together as VerificationError('EVENTLOG_REPLAY_MISMATCH').
  */
 export function verifyReplay(log: EventLog, pcrs: PcrValues, options: VerifyReplayOptions = {}): void {
-  const unlogged = new Set(validUnloggedPcrs(options.unloggedPcrs));
+  const unlogged = new Set(validPcrList('unloggedPcrs', options.unloggedPcrs));
+  const partiallyLogged = new Set(validPcrList('partiallyLoggedPcrs', options.partiallyLoggedPcrs));
+  const inBoth = [...partiallyLogged].filter((pcr) => unlogged.has(pcr));
+  if (inBoth.length > 0) {
+    throw invalidArgument('partiallyLoggedPcrs', 'PCRs not also listed in unloggedPcrs', inBoth);
+  }
   const mismatches: string[] = [];
   for (const [bankName, values] of Object.entries(pcrs) as [string, PcrValues[PcrBank]][]) {
     if (!isPcrBank(bankName)) throw invalidArgument('pcrs', 'banks sha1, sha256, sha384 or sha512', bankName);
@@ -91,6 +102,7 @@ export function verifyReplay(log: EventLog, pcrs: PcrValues, options: VerifyRepl
         }
         continue;
       }
+      if (partiallyLogged.has(pcr)) continue;
       const expected = fromLog ?? pcrResetValue(pcr, bank, log.startupLocality);
       if (!expected.equals(quoted)) {
         const origin = fromLog === undefined ? 'reset value (no events)' : 'replayed';
@@ -106,13 +118,13 @@ export function verifyReplay(log: EventLog, pcrs: PcrValues, options: VerifyRepl
   }
 }
 
-function validUnloggedPcrs(value: unknown): readonly number[] {
+function validPcrList(name: string, value: unknown): readonly number[] {
   if (value === undefined) return [];
   if (
     !Array.isArray(value) ||
     !value.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < PCR_COUNT)
   ) {
-    throw invalidArgument('unloggedPcrs', `an array of PCR indices 0-${PCR_COUNT - 1}`, value);
+    throw invalidArgument(name, `an array of PCR indices 0-${PCR_COUNT - 1}`, value);
   }
   return value as readonly number[];
 }

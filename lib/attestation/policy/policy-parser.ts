@@ -17,7 +17,15 @@ import { parseTdxPolicyJson } from './tdx-policy-json.js';
 import { describeJson, isJsonObject, PolicyInvalidError, PolicyIssues, rejectUnknownKeys } from './policy-issues.js';
 
 const POLICY_KEYS = ['tpm', 'snp', 'tdx', 'akTrust'];
-const TPM_KEYS = ['pcrs', 'allowSha1Banks', 'unloggedPcrs', 'allowedEvents', 'requireSecureBoot', 'eventLogRules'];
+const TPM_KEYS = [
+  'pcrs',
+  'allowSha1Banks',
+  'unloggedPcrs',
+  'partiallyLoggedPcrs',
+  'allowedEvents',
+  'requireSecureBoot',
+  'eventLogRules',
+];
 const PCR_RULE_KEYS = ['expected', 'mode'];
 const EVENT_LOG_RULE_KEYS = ['enabled', 'allowEfiAppBeforeCallingEvent'];
 const HEX = /^[0-9a-fA-F]*$/;
@@ -61,7 +69,20 @@ function parseTpmPolicy(issues: PolicyIssues, path: string, value: unknown): Tpm
     value.unloggedPcrs === undefined
       ? DEFAULT_TPM_POLICY.unloggedPcrs
       : parsePcrIndexList(issues, `${path}.unloggedPcrs`, value.unloggedPcrs);
+  const partiallyLoggedPcrs =
+    value.partiallyLoggedPcrs === undefined
+      ? DEFAULT_TPM_POLICY.partiallyLoggedPcrs
+      : parsePcrIndexList(issues, `${path}.partiallyLoggedPcrs`, value.partiallyLoggedPcrs);
+  for (const index of partiallyLoggedPcrs) {
+    if (unloggedPcrs.includes(index)) {
+      issues.add(
+        `${path}.partiallyLoggedPcrs`,
+        `expected PCRs not listed in ${path}.unloggedPcrs, got PCR ${index} in both (a PCR either has firmware events or none)`,
+      );
+    }
+  }
   const pcrs = parseBankTable(issues, `${path}.pcrs`, value.pcrs, allowSha1Banks, parsePcrRule);
+  checkPartiallyLoggedPinned(issues, path, partiallyLoggedPcrs, pcrs);
   const allowedEvents = parseBankTable(
     issues,
     `${path}.allowedEvents`,
@@ -69,13 +90,19 @@ function parseTpmPolicy(issues: PolicyIssues, path: string, value: unknown): Tpm
     allowSha1Banks,
     parseDigestList,
   );
-  // An allowed-event list only means something where the log is proven by replay; an unlogged PCR is not.
+  // An allowed-event list only means something where the log is proven by replay; an unlogged or partially
+  // logged PCR is not.
   for (const [bank, table] of Object.entries(allowedEvents)) {
     for (const index of Object.keys(table)) {
-      if (unloggedPcrs.includes(Number(index))) {
+      const list = unloggedPcrs.includes(Number(index))
+        ? 'unloggedPcrs'
+        : partiallyLoggedPcrs.includes(Number(index))
+          ? 'partiallyLoggedPcrs'
+          : undefined;
+      if (list !== undefined) {
         issues.add(
           `${path}.allowedEvents.${bank}.${index}`,
-          `expected a replay-verified PCR, got PCR ${index} which is listed in ${path}.unloggedPcrs`,
+          `expected a replay-verified PCR, got PCR ${index} which is listed in ${path}.${list}`,
         );
       }
     }
@@ -84,10 +111,38 @@ function parseTpmPolicy(issues: PolicyIssues, path: string, value: unknown): Tpm
     pcrs,
     allowSha1Banks,
     unloggedPcrs,
+    partiallyLoggedPcrs,
     allowedEvents,
     requireSecureBoot: parseBoolean(issues, `${path}.requireSecureBoot`, value.requireSecureBoot, false),
     eventLogRules: parseEventLogRules(issues, `${path}.eventLogRules`, value.eventLogRules),
   };
+}
+
+/**
+ * A partially logged PCR is proven by nothing but its signed value, so that value must be pinned: in every bank
+ * the policy pins, and enforced in at least one of them.
+ */
+function checkPartiallyLoggedPinned(
+  issues: PolicyIssues,
+  path: string,
+  partiallyLoggedPcrs: readonly number[],
+  pcrs: Partial<Record<PcrBank, Readonly<Record<number, PcrRule>>>>,
+): void {
+  const banks = (Object.entries(pcrs) as [PcrBank, Readonly<Record<number, PcrRule>>][]).filter(
+    ([, rules]) => Object.keys(rules).length > 0,
+  );
+  for (const index of partiallyLoggedPcrs) {
+    const unpinned = banks.filter(([, rules]) => rules[index] === undefined).map(([bank]) => bank);
+    const enforced = banks.some(([, rules]) => rules[index]?.mode === 'enforce');
+    if (unpinned.length > 0 || !enforced) {
+      const where = unpinned.length > 0 ? `not pinned in ${unpinned.join(', ')}` : 'pinned only with mode "warn"';
+      issues.add(
+        `${path}.partiallyLoggedPcrs`,
+        `expected PCR ${index} pinned in ${path}.pcrs (mode "enforce") in every pinned bank, since replay does not ` +
+          `prove a partially logged PCR, got it ${banks.length === 0 ? 'unpinned (no PCR is pinned)' : where}`,
+      );
+    }
+  }
 }
 
 /** `{ <bank>: { <pcr index>: <entry> } }`, parsing each entry with `parseEntry`. */

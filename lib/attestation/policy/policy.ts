@@ -46,6 +46,13 @@ export interface TpmPolicy {
    */
   readonly unloggedPcrs: readonly number[];
   /**
+   * PCRs whose firmware-log events are only a prefix of their extensions: runtime components extend them after
+   * the log (PCR 11 of the node image: systemd-stub logs its EV_IPL events, systemd-pcrphase 252 extends the boot
+   * phases without logging). Replay does not reproduce them, their value comes from the signed quote only, so
+   * the parser requires them pinned in `pcrs`; their events never count as verified. Default [].
+   */
+  readonly partiallyLoggedPcrs: readonly number[];
+  /**
    * For PCRs that are not reproducible from the image alone (e.g. IMA or boot-time configuration), the
    * event digests allowed in the (replay-verified) event log, per bank and PCR.
    */
@@ -71,6 +78,7 @@ export const DEFAULT_TPM_POLICY: TpmPolicy = {
   pcrs: {},
   allowSha1Banks: false,
   unloggedPcrs: DEFAULT_UNLOGGED_PCRS,
+  partiallyLoggedPcrs: [],
   allowedEvents: {},
   requireSecureBoot: false,
   eventLogRules: { enabled: true, allowEfiAppBeforeCallingEvent: false },

@@ -39,7 +39,7 @@ export type ExpectedBinding =
   { readonly nonce: Uint8Array; readonly binding: Uint8Array } | { readonly qualifyingData: Uint8Array };
 
 export interface VerifyDocumentOptions {
-  /** Only its verification settings are used here (tpm.allowSha1Banks, tpm.unloggedPcrs). */
+  /** Only its verification settings are used here (tpm.allowSha1Banks, tpm.unloggedPcrs, tpm.partiallyLoggedPcrs). */
   readonly policy?: Policy;
 }
 
@@ -79,7 +79,11 @@ function checkReportData(actual: Buffer, qualifyingData: Buffer, what: string): 
 function tpmOptions(policy: Policy | undefined): TpmVerifyOptions {
   return policy === undefined
     ? {}
-    : { allowSha1Banks: policy.tpm.allowSha1Banks, unloggedPcrs: policy.tpm.unloggedPcrs };
+    : {
+        allowSha1Banks: policy.tpm.allowSha1Banks,
+        unloggedPcrs: policy.tpm.unloggedPcrs,
+        partiallyLoggedPcrs: policy.tpm.partiallyLoggedPcrs,
+      };
 }
 
 function tpmEvidenceOf(tpm: TpmEvidence): Parameters<typeof verifyQemuVtpm>[0]['evidence'] {

@@ -34,6 +34,11 @@ export interface TpmVerifyOptions {
   readonly allowSha1Banks?: boolean;
   /** PCRs replay does not have to reproduce (policy.tpm.unloggedPcrs, default [15, 16, 23]). */
   readonly unloggedPcrs?: readonly number[];
+  /**
+   * PCRs whose log is only a prefix of their extensions (policy.tpm.partiallyLoggedPcrs, default []): not
+   * compared with the replay, and their events are not returned as verified.
+   */
+  readonly partiallyLoggedPcrs?: readonly number[];
 }
 
 export interface VerifiedTpmEvidence {
@@ -61,7 +66,7 @@ export function parseAk(akPublic: Uint8Array): TpmPublic {
 
 /**
  * Verifies quotes (with the given AK) and replays the event log against exactly the signed PCRs.
- * Every signed PCR of every replayed bank must be reproduced, except `unloggedPcrs`.
+ * Every signed PCR of every replayed bank must be reproduced, except `unloggedPcrs` and `partiallyLoggedPcrs`.
  */
 export function verifyTpmEvidence(
   ak: TpmPublic,
@@ -71,6 +76,7 @@ export function verifyTpmEvidence(
 ): VerifiedTpmEvidence {
   const allowSha1 = options.allowSha1Banks === true;
   const unloggedPcrs = options.unloggedPcrs ?? DEFAULT_UNLOGGED_PCRS;
+  const partiallyLoggedPcrs = options.partiallyLoggedPcrs ?? [];
   const quotes = verifyTpmQuotes(ak, evidence.quotes, expectedQualifyingData, allowSha1);
   const notes = [...quotes.notes];
   const akName = objectName(ak);
@@ -93,14 +99,17 @@ export function verifyTpmEvidence(
     const values = quotes.pcrs[bank];
     if (values !== undefined) replayed[bank] = values;
   }
-  verifyReplay(eventLog, replayed, { unloggedPcrs: [...unloggedPcrs] });
+  verifyReplay(eventLog, replayed, {
+    unloggedPcrs: [...unloggedPcrs],
+    partiallyLoggedPcrs: [...partiallyLoggedPcrs],
+  });
 
   // Only events in PCRs whose signed value the replay reproduced count as verified.
   const covered = new Set<number>();
   for (const bank of banks) {
     for (const key of Object.keys(quotes.pcrs[bank] ?? {})) {
       const index = Number(key);
-      if (!unloggedPcrs.includes(index)) covered.add(index);
+      if (!unloggedPcrs.includes(index) && !partiallyLoggedPcrs.includes(index)) covered.add(index);
     }
   }
   for (const bank of Object.keys(quotes.pcrs)) {

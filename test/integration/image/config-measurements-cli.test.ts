@@ -90,6 +90,10 @@ t.test('apply: verified rules replace the PCR pins, other policy keys stay, outp
       '11': { expected: [measurements.pcrs['11']?.expected], mode: 'enforce' },
     },
   });
+  t.match(run.stdout, /^tpm\.unloggedPcrs \[10, 15, 16, 23\] {2}changed \(was the default\)$/m);
+  t.match(run.stdout, /^tpm\.partiallyLoggedPcrs \[11\] {2}changed \(was the default\)$/m);
+  t.same(policy.tpm['unloggedPcrs'], [10, 15, 16, 23], "the image's unlogged PCRs (10: IMA)");
+  t.same(policy.tpm['partiallyLoggedPcrs'], [11], "the image's partially logged PCR (11: systemd-pcrphase)");
   t.equal(policy.tpm['requireSecureBoot'], true, 'other tpm keys untouched');
   t.same(policy.akTrust, ['credential-activation'], 'other policy keys untouched');
 
@@ -105,6 +109,7 @@ t.test('apply: verified rules replace the PCR pins, other policy keys stay, outp
   ]);
   t.equal(again.code, 0);
   t.match(again.stdout, /^PCR\[4\] +enforce +precomputed +[0-9a-f]{8}… +unchanged$/m);
+  t.match(again.stdout, /^tpm\.partiallyLoggedPcrs \[11\] {2}unchanged$/m);
   t.match(again.stderr, /nothing written/);
 });
 

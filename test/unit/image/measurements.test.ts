@@ -295,6 +295,11 @@ t.test('measurementsPolicy: the tpm.pcrs.sha256 rules parsePolicy accepts, each 
   t.equal(parsed.tpm.pcrs.sha256?.[0]?.mode, 'warn');
   t.same(parsed.tpm.pcrs.sha256?.[11]?.expected, [Buffer.from(measurements.pcrs['11']?.expected ?? '', 'hex')]);
   t.ok(parsed.tpm.pcrs.sha256?.[15], 'PCR 15 added by withClusterMeasurement');
+  // How the image logs: PCR 10 (IMA) unlogged, PCR 11 logged only up to systemd-stub (pcrphase extends later).
+  t.same(policy.tpm['unloggedPcrs'], [10, 15, 16, 23]);
+  t.same(policy.tpm['partiallyLoggedPcrs'], [11]);
+  t.same(parsed.tpm.unloggedPcrs, [10, 15, 16, 23]);
+  t.same(parsed.tpm.partiallyLoggedPcrs, [11]);
   t.end();
 });
 

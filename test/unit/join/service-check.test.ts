@@ -33,6 +33,26 @@ t.test('the mutual check needs the node’s own value of every compared boot PCR
   t.end();
 });
 
+t.test('a partially logged PCR (default the image’s 11) must be among the compared PCRs', (t) => {
+  const base = { ekRoots: ['-----BEGIN CERTIFICATE-----'], ownPcrs };
+  throwsCode(
+    t,
+    () => joinServiceCheck({ ...base, pcrs: [4, 8, 9] }),
+    InputError,
+    'INVALID_ARGUMENT',
+    /Expected PCRs that are also compared \(in pcrs\) for partiallyLoggedPcrs but received/,
+  );
+  throwsCode(
+    t,
+    () => joinServiceCheck({ ...base, partiallyLoggedPcrs: [11, 12] }),
+    InputError,
+    'INVALID_ARGUMENT',
+    /partiallyLoggedPcrs/,
+  );
+  t.doesNotThrow(() => joinServiceCheck({ ...base, pcrs: [4, 8, 9], partiallyLoggedPcrs: [] }));
+  t.end();
+});
+
 function stateWithPcr15(value: Buffer | undefined): VerifiedMachineState {
   return { tpm: { pcrs: { sha256: value === undefined ? {} : { 15: value } } } } as unknown as VerifiedMachineState;
 }

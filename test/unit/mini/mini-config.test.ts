@@ -11,6 +11,7 @@ import { miniLayout } from '../../../lib/mini/mini-layout.js';
 import type { MiniCluster } from '../../../lib/mini/mini-cluster.js';
 import { imageMeasurements } from '../../../cli/commands/mini-measurements.js';
 import { miniConfig } from '../../../cli/commands/mini-up.js';
+import { parsePolicy } from '../../../lib/attestation/policy/policy-parser.js';
 
 const measurements: Measurements = {
   version: 'v1',
@@ -66,9 +67,17 @@ t.test('signed by the release key: verified, then the PCR rules', async (t) => {
   t.equal(config.stateDisk, 'luks', 'the VM cluster encrypts its state disks');
   t.same(config.controlPlaneEks, ['c'.repeat(64)], 'only control-plane EKs may join as control plane');
   t.equal(config.attestation.ekRoots, '../ek-ca/swtpm-localca-rootca-cert.pem');
-  const policy = config.attestation.policy as { tpm: { pcrs: unknown; allowSha1Banks: boolean } };
+  const policy = config.attestation.policy as {
+    tpm: { pcrs: unknown; allowSha1Banks: boolean; unloggedPcrs: unknown; partiallyLoggedPcrs: unknown };
+  };
   t.same(policy.tpm.pcrs, verified.policy.tpm.pcrs);
   t.equal(policy.tpm.allowSha1Banks, false, 'the secure defaults stay');
+  // PCR 10 (IMA) has no firmware events; PCR 11 gets systemd-pcrphase extensions after systemd-stub's logged ones.
+  t.same(policy.tpm.unloggedPcrs, [10, 15, 16, 23]);
+  t.same(policy.tpm.partiallyLoggedPcrs, [11]);
+  const parsed = parsePolicy(config.attestation.policy);
+  t.same(parsed.tpm.unloggedPcrs, [10, 15, 16, 23]);
+  t.same(parsed.tpm.partiallyLoggedPcrs, [11]);
 });
 
 t.test('refused before use: unsigned, untrusted key, edited, missing', async (t) => {

@@ -25,6 +25,21 @@ t.test('gce-cos-85 nonce 9009: AK cert chain valid, all 3 banks verify, replay P
   t.end();
 });
 
+t.test('a policy PCR listed as partially logged stays that, not one of the platform unlogged PCRs', (t) => {
+  const state = verifyGcpVtpm({
+    evidence: gcpEvidence('gce-cos-85-nonce9009.pb'),
+    expectedQualifyingData: NONCE_9009,
+    now: GCP_NOW,
+    options: { partiallyLoggedPcrs: [11] },
+  });
+  t.equal(Object.keys(state.pcrs.sha256 ?? {}).length, 24);
+  t.ok(
+    state.events.every((e) => e.pcr <= 9),
+    'events of PCR 11 are never reported as verified',
+  );
+  t.end();
+});
+
 t.test('gce-cos-85 without allowSha1Banks: the sha1 quote is left out and noted', (t) => {
   const state = verifyGcpVtpm({
     evidence: gcpEvidence('gce-cos-85-nonce9009.pb'),

@@ -103,3 +103,72 @@ t.test('secure boot: a second SecureBoot variable before the separator is malfor
   t.match(err.message, /Expected one SecureBoot variable event at offset \d+, found a second one/);
   t.end();
 });
+
+t.test('partially logged PCR: unlogged extensions after the logged events', (t) => {
+  // PCR 11 as systemd-stub logs it, then systemd-pcrphase extends "sysinit" and "ready" without logging.
+  const log = parseEventLog(buildAgileLog([ipl(4, 'uki'), ipl(11, '.linux'), ipl(11, 'kernel')]));
+  const replayed = replayEventLog(log, 'sha256');
+  const logged11 = replayed[11] ?? Buffer.alloc(0);
+  const quoted11 = ['sysinit', 'ready'].reduce(
+    (value, phase) => extend('sha256', value, sha256(Buffer.from(phase))),
+    logged11,
+  );
+  const pcrs = { sha256: { 4: replayed[4] ?? Buffer.alloc(0), 10: Buffer.alloc(32, 0x10), 11: quoted11 } };
+  t.doesNotThrow(() => {
+    verifyReplay(log, pcrs, { unloggedPcrs: [10, 15], partiallyLoggedPcrs: [11] });
+  }, 'passes when listed as partially logged');
+  const err = t.throws(() => {
+    verifyReplay(log, pcrs, { unloggedPcrs: [10, 15] });
+  }) as VerificationError;
+  t.ok(err instanceof VerificationError);
+  t.equal(err.code, 'EVENTLOG_REPLAY_MISMATCH');
+  t.match(err.message, /PCR\[11\] \(sha256\) replayed [0-9a-f]+…, quoted/);
+  // Listing 11 as unlogged is not the same: it has events.
+  const unlogged = t.throws(() => {
+    verifyReplay(log, pcrs, { unloggedPcrs: [10, 11] });
+  }) as VerificationError;
+  t.equal(unlogged.code, 'EVENTLOG_REPLAY_MISMATCH');
+  t.match(unlogged.message, /PCR\[11\] \(sha256\) is listed in unloggedPcrs, expected no events/);
+  // Other PCRs are still compared.
+  const other = t.throws(() => {
+    verifyReplay(
+      log,
+      { sha256: { ...pcrs.sha256, 4: Buffer.alloc(32) } },
+      { unloggedPcrs: [10], partiallyLoggedPcrs: [11] },
+    );
+  }) as VerificationError;
+  t.equal(other.code, 'EVENTLOG_REPLAY_MISMATCH');
+  t.match(other.message, /PCR\[4\]/);
+  t.notMatch(other.message, /PCR\[11\]/);
+  t.end();
+});
+
+t.test('partiallyLoggedPcrs argument validation', (t) => {
+  const log = parseEventLog(buildAgileLog([ipl(11, 'x')]));
+  const cases: { name: string; options: Parameters<typeof verifyReplay>[2]; message: RegExp }[] = [
+    {
+      name: 'index out of range',
+      options: { partiallyLoggedPcrs: [24] },
+      message: /Expected an array of PCR indices 0-23 for partiallyLoggedPcrs/,
+    },
+    {
+      name: 'not an array',
+      options: { partiallyLoggedPcrs: 11 as unknown as number[] },
+      message: /for partiallyLoggedPcrs/,
+    },
+    {
+      name: 'in both lists',
+      options: { unloggedPcrs: [11], partiallyLoggedPcrs: [11] },
+      message: /Expected PCRs not also listed in unloggedPcrs for partiallyLoggedPcrs/,
+    },
+  ];
+  for (const c of cases) {
+    const err = t.throws(() => {
+      verifyReplay(log, { sha256: { 11: Buffer.alloc(32) } }, c.options);
+    }, c.name) as InputError;
+    t.ok(err instanceof InputError, c.name);
+    t.equal(err.code, 'INVALID_ARGUMENT', c.name);
+    t.match(err.message, c.message, c.name);
+  }
+  t.end();
+});

@@ -218,3 +218,106 @@ t.test('property: any JSON value parses or fails with POLICY_INVALID, never anot
   t.pass('2000 random policies');
   t.end();
 });
+
+t.test('partiallyLoggedPcrs: default [], parsed when each PCR is pinned and enforced', (t) => {
+  t.same(parsePolicy({}).tpm.partiallyLoggedPcrs, []);
+  const policy = parsePolicy({
+    tpm: {
+      pcrs: { sha256: { 4: { expected: [PCR4] }, 11: { expected: [PCR4] } } },
+      unloggedPcrs: [10, 15, 16, 23],
+      partiallyLoggedPcrs: [11],
+    },
+  });
+  t.same(policy.tpm.partiallyLoggedPcrs, [11]);
+  t.same(policy.tpm.unloggedPcrs, [10, 15, 16, 23]);
+  t.end();
+});
+
+t.test('table: partiallyLoggedPcrs errors name the field', (t) => {
+  const pin = (mode = 'enforce') => ({ expected: [PCR4], mode });
+  const cases: [string, unknown, string[]][] = [
+    [
+      'unpinned (nothing pinned)',
+      { tpm: { partiallyLoggedPcrs: [11] } },
+      [
+        '.tpm.partiallyLoggedPcrs: expected PCR 11 pinned in .tpm.pcrs (mode "enforce") in every pinned bank, since replay does not prove a partially logged PCR, got it unpinned (no PCR is pinned)',
+      ],
+    ],
+    [
+      'unpinned (other PCRs pinned)',
+      { tpm: { pcrs: { sha256: { 4: pin() } }, partiallyLoggedPcrs: [11] } },
+      [
+        '.tpm.partiallyLoggedPcrs: expected PCR 11 pinned in .tpm.pcrs (mode "enforce") in every pinned bank, since replay does not prove a partially logged PCR, got it not pinned in sha256',
+      ],
+    ],
+    [
+      'pinned in one pinned bank only',
+      {
+        tpm: {
+          pcrs: { sha256: { 11: pin() }, sha384: { 0: { expected: ['ab'.repeat(48)] } } },
+          partiallyLoggedPcrs: [11],
+        },
+      },
+      [
+        '.tpm.partiallyLoggedPcrs: expected PCR 11 pinned in .tpm.pcrs (mode "enforce") in every pinned bank, since replay does not prove a partially logged PCR, got it not pinned in sha384',
+      ],
+    ],
+    [
+      'pinned only as a warning',
+      { tpm: { pcrs: { sha256: { 11: pin('warn') } }, partiallyLoggedPcrs: [11] } },
+      [
+        '.tpm.partiallyLoggedPcrs: expected PCR 11 pinned in .tpm.pcrs (mode "enforce") in every pinned bank, since replay does not prove a partially logged PCR, got it pinned only with mode "warn"',
+      ],
+    ],
+    [
+      'in both lists',
+      { tpm: { pcrs: { sha256: { 11: pin() } }, unloggedPcrs: [11, 15], partiallyLoggedPcrs: [11] } },
+      [
+        '.tpm.partiallyLoggedPcrs: expected PCRs not listed in .tpm.unloggedPcrs, got PCR 11 in both (a PCR either has firmware events or none)',
+      ],
+    ],
+    [
+      'allowedEvents on a partially logged PCR',
+      {
+        tpm: {
+          pcrs: { sha256: { 11: pin() } },
+          partiallyLoggedPcrs: [11],
+          allowedEvents: { sha256: { 11: [PCR4] } },
+        },
+      },
+      [
+        '.tpm.allowedEvents.sha256.11: expected a replay-verified PCR, got PCR 11 which is listed in .tpm.partiallyLoggedPcrs',
+      ],
+    ],
+    [
+      'index out of range',
+      { tpm: { partiallyLoggedPcrs: [24] } },
+      ['.tpm.partiallyLoggedPcrs[0]: expected a PCR index 0-23, got number 24'],
+    ],
+    [
+      'not an integer',
+      { tpm: { partiallyLoggedPcrs: ['11'] } },
+      ['.tpm.partiallyLoggedPcrs[0]: expected a PCR index 0-23, got "11"'],
+    ],
+    [
+      'twice',
+      { tpm: { pcrs: { sha256: { 11: pin() } }, partiallyLoggedPcrs: [11, 11] } },
+      ['.tpm.partiallyLoggedPcrs[1]: expected each PCR once, got 11 again'],
+    ],
+    [
+      'not an array',
+      { tpm: { partiallyLoggedPcrs: 11 } },
+      ['.tpm.partiallyLoggedPcrs: expected an array of PCR indices, got number 11'],
+    ],
+  ];
+  for (const [name, json, expected] of cases) {
+    t.same(issuesOf(json), expected, name);
+    t.throws(() => parsePolicy(json), { name: 'PolicyInvalidError', code: 'POLICY_INVALID' }, name);
+    try {
+      parsePolicy(json);
+    } catch (error) {
+      t.ok(error instanceof InputError, `${name}: an InputError`);
+    }
+  }
+  t.end();
+});
