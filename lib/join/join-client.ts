@@ -5,7 +5,13 @@ import { invalidArgument } from '../errors.js';
 import { JoinTicket } from '../../proto/gen/join.js';
 import { checkServiceCluster } from './cluster-check.js';
 import { eachServiceUntilAdmitted, type JoinRetry, type ServiceRoundsOptions } from './join-retry.js';
-import { requestTicket, type JoiningTpm, type JoinServiceVerifier, type NodeKeys } from './ticket-request.js';
+import {
+  requestTicket,
+  type JoiningTpm,
+  type JoinServiceVerifier,
+  type NodeKeys,
+  type TicketRequest,
+} from './ticket-request.js';
 
 export type { JoiningTpm, JoinServiceVerifier } from './ticket-request.js';
 export { DEFAULT_JOIN_RETRY, isRetryableJoinError } from './join-retry.js';
@@ -97,15 +103,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinResu
   });
 }
 
-export function ticketFields(options: {
-  readonly tpm: JoiningTpm;
-  readonly verifyService: JoinServiceVerifier;
-  readonly diskUuid: string;
-  readonly nodeName: string;
-  readonly certificateRequest?: Buffer;
-  readonly eventLogPath?: string;
-  readonly keys?: NodeKeys;
-}): Omit<Parameters<typeof requestTicket>[0], 'address'> {
+/** The ticket request's fields out of a join or rejoin's options (which carry more: retry, signal, …). */
+export function ticketFields(options: Omit<TicketRequest, 'address'>): Omit<TicketRequest, 'address'> {
   return {
     tpm: options.tpm,
     verifyService: options.verifyService,
