@@ -17,7 +17,6 @@ import { InitServiceService, type InitSuccess } from '../../proto/gen/init.js';
 import { RecoverServiceService } from '../../proto/gen/recover.js';
 import type { JoinTicket } from '../../proto/gen/join.js';
 import { startAttestedServer, type AttestedServer } from './attested-server.js';
-import type { ClusterHintStore } from './cluster-hint.js';
 import { completeJoin } from './complete-join.js';
 import type { NodeServices } from './control-plane-services.js';
 import { DISK_KEY_REJECTED, DiskUnlock } from './disk-unlock.js';
@@ -27,6 +26,7 @@ import { runJoinLoop } from './join-loop.js';
 import type { NodeAttestation } from './node-attestation.js';
 import { CLUSTER_MEASUREMENT_PCR, NodeLock } from './node-lock.js';
 import { readNodeState } from './node-state.js';
+import type { ClusterHint } from '../../lib/disk/index.js';
 import type {
   KubernetesLayer,
   MetadataSource,
@@ -61,7 +61,6 @@ export interface BootDeps {
   readonly metadata: MetadataSource;
   readonly kubernetes: KubernetesLayer;
   readonly services: NodeServices;
-  readonly hints: ClusterHintStore;
   readonly nodeAddress: string;
   readonly join: JoinAttempt;
   readonly rejoin: RejoinAttempt;
@@ -94,10 +93,11 @@ export async function bootNode(deps: BootDeps, signal: AbortSignal): Promise<Boo
   deps.logger.info('state disk probed', { status: disk.status, ...deps.disk.description });
   const outcome =
     disk.status === 'initialized'
-      ? await resumeExisting(deps, self, disk.uuid, signal)
+      ? await resumeExisting(deps, self, disk.uuid, disk.clusterHint, signal)
       : await startFresh(deps, self, signal);
   const state = await readNodeState(deps.disk.mountPoint);
-  await deps.hints.write({ measurementSalt: state.measurementSalt, clusterId: state.clusterId });
+  // The public hint a restarting node needs before its disk is open, in the disk's header (LUKS2 token 1).
+  await deps.disk.writeClusterHint({ measurementSalt: state.measurementSalt, clusterId: state.clusterId });
   const join = deps.services.addresses.join;
   deps.milestone({ event: 'services', verification, ...(join === undefined ? {} : { join }) });
   return outcome;
@@ -261,15 +261,12 @@ async function resumeExisting(
   deps: BootDeps,
   self: NodeMetadata,
   uuid: string,
+  hint: ClusterHint | undefined,
   signal: AbortSignal,
 ): Promise<BootOutcome> {
   const { disk, logger } = deps;
   const unlock = new DiskUnlock(disk);
   const stop = linkedController(signal);
-  const hint = await deps.hints.read().catch((error: unknown) => {
-    logger.error('cluster hint unreadable: this node can only be recovered', { error: (error as Error).message });
-    return undefined;
-  });
   if (hint === undefined) logger.warn('no cluster hint: not rejoining, only recovery can unlock this node');
   const rejoining = runJoinLoop({
     metadata: hint === undefined ? { peers: () => Promise.resolve([]) } : deps.metadata,
@@ -315,6 +312,7 @@ async function resumeExisting(
       deps.milestone({ event: 'waiting-for-recovery', address: recovery.address });
       logger.info('waiting for recovery or rejoin', { recover: recovery.address, disk: uuid });
     } else {
+      deps.milestone({ event: 'waiting-to-rejoin' });
       logger.info('waiting to rejoin', { disk: uuid });
     }
     const unlocked = await Promise.race([unlock.unlocked, aborted(signal)]);

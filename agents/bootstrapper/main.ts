@@ -1,5 +1,5 @@
 // Composition root of the Bootstrapper: config → logger → TPM → state disk → metadata client → Kubernetes layer
-// → in-process services → boot state machine → READY=1 → SIGTERM. Milestones go to stdout as JSON lines, logs to
+// → in-process services → boot state machine (READY=1 once it serves) → SIGTERM. Milestones go to stdout as JSON lines, logs to
 // stderr. Exit 0 = stopped by SIGTERM; any other exit is fatal and the machine reboots (a failed activation has
 // already marked the disk for reset, so the next boot starts fresh).
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { Tpm } from '../../native/tpm.js';
 import { ConstellationError } from '../../lib/errors.js';
 import { describeConfig } from '../../lib/config/index.js';
 import { auditLog, type Logger } from '../../lib/log/index.js';
-import { notifyReady, onShutdown } from '../../lib/systemd/index.js';
+import { notify, onShutdown } from '../../lib/systemd/index.js';
 import { createMetadataClient } from '../../lib/metadata/index.js';
 import { noneKubernetes } from '../../lib/kubernetes/index.js';
 import { joinCluster } from '../../lib/join/join-client.js';
@@ -18,10 +18,9 @@ import { startKeyService } from '../kms/key-service-host.js';
 import { startJoinService } from '../joinservice/join-service-host.js';
 import { startVerificationService } from '../verification/verification-host.js';
 import { bootNode } from './boot-state-machine.js';
-import { clusterHintStore } from './cluster-hint.js';
 import { BOOTSTRAPPER_CONFIG_SCHEMA, BOOTSTRAPPER_ENV_PREFIX, loadBootstrapperConfig } from './config.js';
 import { NodeServices } from './control-plane-services.js';
-import { stdoutMilestones } from './milestones.js';
+import { readinessMilestones, stdoutMilestones } from './milestones.js';
 import { chooseStateDisk } from './state-disk-choice.js';
 import { loadNodeKeys, nodeAttestation } from './node-attestation.js';
 import { agentLogger, EXIT_BAD_CONFIG, loadAgentConfig, runAgent } from '../../lib/agent/agent-main.js';
@@ -121,7 +120,6 @@ async function main(): Promise<number> {
         metadata,
         kubernetes,
         services,
-        hints: clusterHintStore(config.stateDir),
         nodeAddress: config.nodeAddress,
         join: ({ addresses, signal, diskUuid, nodeName }) =>
           joinCluster({ ...joinOptions, addresses, signal, diskUuid, nodeName }),
@@ -129,7 +127,9 @@ async function main(): Promise<number> {
           rejoinCluster({ ...joinOptions, addresses, signal, diskUuid, nodeName, measurementSalt }),
         logger,
         audit: auditLog(logger.child({ component: 'audit' })),
-        milestone: stdoutMilestones(),
+        milestone: readinessMilestones(stdoutMilestones(), notify, (error) => {
+          logger.error('could not notify systemd', { error });
+        }),
         retryIntervalMs: config.retryIntervalMs,
       },
       stop.signal,
@@ -140,9 +140,6 @@ async function main(): Promise<number> {
     await release().catch(() => undefined);
     process.exit(1);
   }
-  await notifyReady('node running').catch((error: unknown) => {
-    logger.error('could not notify systemd', { error });
-  });
   return 0;
 }
 

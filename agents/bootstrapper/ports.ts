@@ -65,6 +65,7 @@ export type Milestone =
   | { readonly event: 'joined'; readonly role: NodeRole }
   | { readonly event: 'initialized'; readonly clusterId: string }
   | { readonly event: 'waiting-for-recovery'; readonly address: string }
+  | { readonly event: 'waiting-to-rejoin' }
   | { readonly event: 'recovered' }
   | { readonly event: 'rejoined' }
   | { readonly event: 'services'; readonly verification: string; readonly join?: string };

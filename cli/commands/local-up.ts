@@ -94,7 +94,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   phase('machines');
   const config = localConfig(cluster);
   await writeConfig(cluster.layout.workspace, config);
-  await writeInfrastructureState(cluster.layout.workspace, cluster);
+  await writeInfrastructureState(cluster.layout.workspace, cluster, 'local');
   phase('workspace');
   progress(`workspace written: ${WORKSPACE_FILES.config}, ${WORKSPACE_FILES.state}`);
   return { cluster, phases };

@@ -75,7 +75,7 @@ export async function miniUp(options: MiniUpOptions): Promise<MiniUpResult> {
   });
   lap('vms');
   await writeConfig(cluster.layout.workspace, miniConfig(cluster, measurements));
-  await writeInfrastructureState(cluster.layout.workspace, cluster);
+  await writeInfrastructureState(cluster.layout.workspace, cluster, 'qemu');
   progress(`workspace written: ${WORKSPACE_FILES.config}, ${WORKSPACE_FILES.state}`);
   const bootTimeoutMs = options.bootTimeoutMs ?? 600_000;
   await waitForNodes(cluster, ['serving-init'], { timeoutMs: bootTimeoutMs, progress });
@@ -149,7 +149,8 @@ export function makeMiniUpCommand(io: CliIo, done: (code: ExitCode) => void): Co
 const MINI_UP_HELP = `
 Needs root (network namespace, bridge, taps), qemu-system-x86_64, qemu-img, OVMF, swtpm, swtpm_setup, ip and
 dnsmasq; every missing piece is reported at once with the apt-get line. KVM is used only when the CPU offers
-hardware virtualisation to standard guests; otherwise TCG (a VM then boots in 40-75 s), said up front.
+hardware virtualisation to standard guests; otherwise TCG (about 4 minutes to a verified 3-node cluster on
+2 cores), said up front.
 
 What it starts (under <workspace>/constellation-mini/, removed by 'constellation mini down'):
   - a network namespace constellation-mini-<id> with a bridge, one tap per VM and dnsmasq (static leases:

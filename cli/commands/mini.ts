@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import { makeMiniDownCommand } from './mini-down.js';
+import { makeMiniStartCommand, makeMiniStopCommand } from './mini-power.js';
 import { makeMiniStatusCommand } from './mini-status.js';
 import { makeMiniUpCommand } from './mini-up.js';
 
@@ -12,5 +13,7 @@ export function makeMiniCommand(io: CliIo, done: (code: ExitCode) => void): Comm
     .description('Run an attested cluster of QEMU VMs from the measured node image on this machine')
     .addCommand(makeMiniUpCommand(io, done))
     .addCommand(makeMiniDownCommand(io, done))
-    .addCommand(makeMiniStatusCommand(io, done));
+    .addCommand(makeMiniStatusCommand(io, done))
+    .addCommand(makeMiniStopCommand(io, done))
+    .addCommand(makeMiniStartCommand(io, done));
 }

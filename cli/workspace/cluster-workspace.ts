@@ -8,7 +8,7 @@ import type { ImagePolicyJson } from '../../lib/boot/image-policy.js';
 import { InputError } from '../../lib/errors.js';
 import { defaultConfig, type ClusterConfig } from './config.js';
 import { WORKSPACE_FILES, workspacePath, type WorkspaceFile } from './files.js';
-import { writeState, type StateNode } from './state.js';
+import { writeState, type Infrastructure, type StateNode } from './state.js';
 
 /** The command group that owns the cluster: it names the commands in messages. */
 export type ClusterCommand = 'local' | 'mini';
@@ -43,12 +43,15 @@ export interface StartedInfrastructure {
   readonly nodes: readonly StateNode[];
 }
 
-export async function writeInfrastructureState(workspace: string, started: StartedInfrastructure): Promise<void> {
+export async function writeInfrastructureState(
+  workspace: string,
+  started: StartedInfrastructure,
+  provider: Infrastructure['provider'],
+): Promise<void> {
   await writeState(workspace, {
     version: 1,
     infrastructure: {
-      // TODO(lead): a 'qemu' provider for `mini up` in cli/workspace/state.ts; 'local' is the only one it accepts.
-      provider: 'local',
+      provider,
       initEndpoint: started.initEndpoint,
       metadataUrl: started.metadataUrl,
       initSecret: started.initSecret.toString('hex'),

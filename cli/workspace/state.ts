@@ -18,7 +18,8 @@ export interface StateNode {
 }
 
 export interface Infrastructure {
-  readonly provider: 'local';
+  /** Who runs the nodes: `local up` (machine processes) or `mini up` (QEMU VMs). */
+  readonly provider: 'local' | 'qemu';
   /** "ip:port" of the node that receives Init. */
   readonly initEndpoint: string;
   readonly metadataUrl: string;
@@ -81,7 +82,7 @@ function validateInfrastructure(issues: FieldIssues, value: unknown): Infrastruc
   const empty: Infrastructure = { provider: 'local', initEndpoint: '', metadataUrl: '', initSecret: '', nodes: [] };
   if (!issues.object(path, value, INFRASTRUCTURE_KEYS)) return empty;
   const v = value;
-  const provider = issues.oneOf(`${path}.provider`, v['provider'], ['local'] as const);
+  const provider = issues.oneOf(`${path}.provider`, v['provider'], ['local', 'qemu'] as const);
   const initEndpoint = issues.string(`${path}.initEndpoint`, v['initEndpoint'], HOST_PORT, '"ip:port"');
   const metadataUrl = issues.string(`${path}.metadataUrl`, v['metadataUrl'], URL_HTTP, 'an http(s) URL');
   // Never echo the init secret: describe it by kind only.

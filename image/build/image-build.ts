@@ -3,7 +3,15 @@
 // rename, disk.raw last but one and image.json last, so a reader never sees a half-written image.
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildMeasurements, DEFAULT_PCR_PHASES, encodeMeasurements, signMeasurements } from '../../lib/image/index.js';
+import {
+  assembleUki,
+  buildMeasurements,
+  DEFAULT_PCR_PHASES,
+  encodeMeasurements,
+  signMeasurements,
+  UKI_FILE,
+  UKI_PARTS,
+} from '../../lib/image/index.js';
 import type { Logger } from '../../lib/log/index.js';
 import { checkHostTools, type CommandRunner } from './build-tools.js';
 import { buildDisk, buildEsp, type BootDiskInputs } from './boot-disk.js';
@@ -19,7 +27,6 @@ import { buildRootfs, kernelVersion, PACKAGES_FILE, ROOTFS_TREE } from './rootfs
 import { sourceIdentity } from './source-date.js';
 import { StageCache, type StageRecord } from './stage-cache.js';
 import { digestPaths, digestValue } from './tree-digest.js';
-import { STUB_PATH, buildUki, UKI_FILE, UKI_PARTS } from './uki.js';
 import { buildVerityRoot, ROOT_IMAGE, VERITY_IMAGE, veritySalt, type VerityRoot } from './verity-root.js';
 
 export const IMAGE_NAME = 'constellation-node';
@@ -27,6 +34,8 @@ export const DISK_FILE = 'disk.raw';
 const ROOT_RESULT = 'verity-root.json';
 const DISK_DIGEST = 'disk.json';
 export const MEASUREMENTS_FILE = 'measurements.json';
+/** systemd-stub in the root tree (systemd-boot-efi), the base of the UKI. */
+const STUB_PATH = 'usr/lib/systemd/boot/efi/linuxx64.efi.stub';
 /**
  * The systemd-pcrphase words the guest extends into PCR 11 after the stub's sections: the initrd's pair (its
  * systemd-pcrphase-initrd.service works once libtss2-tctildr and -sys are in the initrd, see dracut.conf.d) and the
@@ -121,7 +130,7 @@ export async function buildImage(options: ImageBuildOptions): Promise<ImageBuild
   const ukiDir = await cache.stage('uki', ukiKey, async (dir) => {
     await copyFile(join(rootfsTree, 'boot', `vmlinuz-${kernel}`), join(dir, UKI_PARTS.linux));
     await copyFile(join(initrdDir, INITRD_FILE), join(dir, UKI_PARTS.initrd));
-    await buildUki(
+    await assembleUki(
       dir,
       {
         stub: join(rootfsTree, STUB_PATH),

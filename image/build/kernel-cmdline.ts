@@ -14,6 +14,9 @@ export function kernelCommandLine(rootHash: string): string {
     'root=/dev/mapper/root',
     'ro',
     'systemd.volatile=state',
+    // Unit status lines only for failures: the journal already reaches ttyS0, and every console write costs a
+    // TCG guest time.
+    'systemd.show_status=error',
     // A failing initrd must not wait for a console login nobody can give.
     'rd.emergency=reboot',
     'rd.shell=0',

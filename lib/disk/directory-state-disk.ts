@@ -3,7 +3,8 @@
 // header file holds the UUID, the status and a key check (HMAC of a fixed label under the key, never the key),
 // open() with a wrong key is DISK_KEY_REJECTED and changes nothing, and an initialized disk is never reformatted.
 //
-//   <dir>/disk-header.json  {"version":1,"uuid":…,"status":"pending"|"initialized","keyCheck":hex}
+//   <dir>/disk-header.json  {"version":1,"uuid":…,"status":"pending"|"initialized","keyCheck":hex,
+//                            "clusterHint"?:{"measurementSalt":hex,"clusterId":hex}}
 //   <dir>/volume/           the "mounted filesystem" (mountPoint)
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import {
   type StateDiskDescription,
   type StateDiskProbe,
 } from './state-disk.js';
+import { parseClusterHintFields, sameClusterHint, type ClusterHint } from './disk-token.js';
 
 export const DIRECTORY_HEADER_FILE = 'disk-header.json';
 export const DIRECTORY_VOLUME = 'volume';
@@ -39,6 +41,7 @@ interface DirectoryHeader {
   readonly uuid: string;
   readonly status: 'pending' | 'initialized';
   readonly keyCheck: string;
+  readonly clusterHint?: ClusterHint;
 }
 
 function invalidHeader(path: string, field: string, expected: string, found: unknown): VerificationError {
@@ -61,7 +64,7 @@ function parseHeader(text: string, path: string): DirectoryHeader {
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!['version', 'uuid', 'status', 'keyCheck'].includes(key))
+    if (!['version', 'uuid', 'status', 'keyCheck', 'clusterHint'].includes(key))
       throw invalidHeader(path, key, 'no such field', record[key]);
   }
   if (record.version !== 1) throw invalidHeader(path, 'version', '1', record.version);
@@ -74,7 +77,21 @@ function parseHeader(text: string, path: string): DirectoryHeader {
   if (typeof record.keyCheck !== 'string' || !HEX_32.test(record.keyCheck)) {
     throw invalidHeader(path, 'keyCheck', '64 hex digits', '(not shown)');
   }
-  return { uuid: record.uuid, status: record.status, keyCheck: record.keyCheck };
+  const header: DirectoryHeader = { uuid: record.uuid, status: record.status, keyCheck: record.keyCheck };
+  if (record.clusterHint === undefined) return header;
+  const hint = record.clusterHint;
+  if (typeof hint !== 'object' || hint === null || Array.isArray(hint)) {
+    throw invalidHeader(path, 'clusterHint', 'an object', hint);
+  }
+  for (const key of Object.keys(hint)) {
+    if (!['measurementSalt', 'clusterId'].includes(key)) {
+      throw invalidHeader(path, `clusterHint.${key}`, 'no such field', (hint as Record<string, unknown>)[key]);
+    }
+  }
+  const fields = parseClusterHintFields(hint as Record<string, unknown>, (key, expected, found) =>
+    invalidHeader(path, `clusterHint.${key}`, expected, found),
+  );
+  return { ...header, clusterHint: fields };
 }
 
 function keyCheck(key: Buffer, uuid: string): Buffer {
@@ -125,7 +142,17 @@ class DirectoryDisk implements DirectoryStateDisk {
     try {
       const handle = await open(temporary, 'wx', 0o600);
       try {
-        await handle.writeFile(`${JSON.stringify({ version: 1, ...header })}\n`);
+        const { clusterHint, ...fields } = header;
+        const hint =
+          clusterHint === undefined
+            ? {}
+            : {
+                clusterHint: {
+                  measurementSalt: clusterHint.measurementSalt.toString('hex'),
+                  clusterId: clusterHint.clusterId.toString('hex'),
+                },
+              };
+        await handle.writeFile(`${JSON.stringify({ version: 1, ...fields, ...hint })}\n`);
         await handle.sync();
       } finally {
         await handle.close();
@@ -159,7 +186,9 @@ class DirectoryDisk implements DirectoryStateDisk {
 
   async probe(): Promise<StateDiskProbe> {
     const header = await this.#readHeader();
-    return header === undefined ? { status: 'blank' } : { status: header.status, uuid: header.uuid };
+    if (header === undefined) return { status: 'blank' };
+    const { status, uuid, clusterHint } = header;
+    return { status, uuid, ...(clusterHint === undefined ? {} : { clusterHint }) };
   }
 
   async prepareNew(): Promise<{ uuid: string }> {
@@ -224,6 +253,12 @@ class DirectoryDisk implements DirectoryStateDisk {
     const header = await this.#requireInitialized();
     this.#assertKey(header, oldKey);
     await this.#writeHeader({ ...header, keyCheck: keyCheck(newKey, header.uuid).toString('hex') });
+  }
+
+  async writeClusterHint(hint: ClusterHint): Promise<void> {
+    const header = await this.#requireInitialized();
+    if (sameClusterHint(header.clusterHint, hint)) return;
+    await this.#writeHeader({ ...header, clusterHint: hint });
   }
 
   async markForReset(): Promise<void> {

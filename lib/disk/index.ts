@@ -26,9 +26,15 @@ export {
 export { LUKS_FORMAT } from './luks-format.js';
 export { validateLuksHeader, type TrustedLuksHeader } from './luks-header-policy.js';
 export {
+  CLUSTER_HINT_TOKEN_ID,
+  CLUSTER_HINT_TOKEN_TYPE,
   STATE_DISK_TOKEN_ID,
   STATE_DISK_TOKEN_TYPE,
+  parseClusterHintToken,
   parseDiskToken,
+  sameClusterHint,
+  serializeClusterHintToken,
   serializeDiskToken,
+  type ClusterHint,
   type DiskToken,
 } from './disk-token.js';

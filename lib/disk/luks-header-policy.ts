@@ -5,11 +5,20 @@
 import { VerificationError } from '../errors.js';
 import { LUKS_FORMAT } from './luks-format.js';
 import { STATE_DISK_ERROR_CODES } from './state-disk.js';
-import { parseDiskToken, STATE_DISK_TOKEN_ID, type DiskToken } from './disk-token.js';
+import {
+  CLUSTER_HINT_TOKEN_ID,
+  parseClusterHintToken,
+  parseDiskToken,
+  STATE_DISK_TOKEN_ID,
+  type ClusterHint,
+  type DiskToken,
+} from './disk-token.js';
 
 export interface TrustedLuksHeader {
   /** Our token 0; undefined when absent (an interrupted first boot: pending). */
   readonly token: DiskToken | undefined;
+  /** Our token 1, written once the disk is bound to a cluster; undefined when absent. */
+  readonly clusterHint: ClusterHint | undefined;
   readonly integrity: boolean;
 }
 
@@ -164,9 +173,16 @@ export function validateLuksHeader(metadata: unknown): TrustedLuksHeader {
   decimalString(config, 'config', 'json_size');
   decimalString(config, 'config', 'keyslots_size');
   const tokens = object(root.tokens, 'tokens');
-  const tokenIds = Object.keys(tokens);
-  if (tokenIds.length === 0) return { token: undefined, integrity };
-  const id = String(STATE_DISK_TOKEN_ID);
-  if (tokenIds.length !== 1 || tokenIds[0] !== id) throw invalid('tokens', `only token "${id}"`, tokenIds);
-  return { token: parseDiskToken(tokens[id], `tokens.${id}`), integrity };
+  const tokenIds = Object.keys(tokens).sort();
+  const state = String(STATE_DISK_TOKEN_ID);
+  const hint = String(CLUSTER_HINT_TOKEN_ID);
+  if (tokenIds.length === 0) return { token: undefined, clusterHint: undefined, integrity };
+  if (tokenIds[0] !== state || tokenIds.length > 2 || (tokenIds.length === 2 && tokenIds[1] !== hint)) {
+    throw invalid('tokens', `token "${state}" and optionally "${hint}"`, tokenIds);
+  }
+  return {
+    token: parseDiskToken(tokens[state], `tokens.${state}`),
+    clusterHint: tokenIds.length === 2 ? parseClusterHintToken(tokens[hint], `tokens.${hint}`) : undefined,
+    integrity,
+  };
 }

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { ConstellationError, invalidArgument, VerificationError } from '../errors.js';
 import { execaRunner, type CryptsetupRunner } from './command-runner.js';
 import { Cryptsetup } from './cryptsetup.js';
-import { serializeDiskToken, STATE_DISK_TOKEN_ID } from './disk-token.js';
+import {
+  CLUSTER_HINT_TOKEN_ID,
+  sameClusterHint,
+  serializeClusterHintToken,
+  serializeDiskToken,
+  STATE_DISK_TOKEN_ID,
+  type ClusterHint,
+} from './disk-token.js';
 import { zeroDeviceEdges } from './device-edges.js';
 import { makeFilesystem, mountFilesystem, unmountFilesystem } from './filesystem.js';
 import { validateLuksHeader } from './luks-header-policy.js';
@@ -40,7 +47,7 @@ export interface LuksStateDiskOptions {
 const INITIAL_KEY_BYTES = 32;
 const MAPPER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-type Inspection = { status: 'blank' } | { status: 'pending' | 'initialized'; uuid: string };
+type Inspection = StateDiskProbe;
 
 interface HeaderCopy {
   readonly inspection: Exclude<Inspection, { status: 'blank' }>;
@@ -90,8 +97,13 @@ class LuksStateDisk implements StateDisk {
           `LUKS header UUID: expected a lower-case RFC 4122 UUID, found "${uuid.slice(0, 40)}"`,
         );
       }
-      const status = trusted.token?.diskIsInitialized === true ? 'initialized' : 'pending';
-      const { result, write } = await body({ inspection: { status, uuid }, header, workdir });
+      const status: 'initialized' | 'pending' = trusted.token?.diskIsInitialized === true ? 'initialized' : 'pending';
+      const inspection = {
+        status,
+        uuid,
+        ...(trusted.clusterHint === undefined ? {} : { clusterHint: trusted.clusterHint }),
+      };
+      const { result, write } = await body({ inspection, header, workdir });
       if (write) await this.#cryptsetup.restoreHeader(this.#device, header);
       return result;
     });
@@ -206,6 +218,16 @@ class LuksStateDisk implements StateDisk {
     await this.#withHeaderCopy(async ({ inspection, header, workdir }) => {
       this.#requireInitialized(inspection);
       await this.#cryptsetup.changeKey(header, workdir, oldKey, newKey);
+      validateLuksHeader(await this.#cryptsetup.dumpMetadata(header));
+      return { result: undefined, write: true };
+    });
+  }
+
+  async writeClusterHint(hint: ClusterHint): Promise<void> {
+    await this.#withHeaderCopy(async ({ inspection, header }) => {
+      this.#requireInitialized(inspection);
+      if (sameClusterHint(inspection.clusterHint, hint)) return { result: undefined, write: false };
+      await this.#cryptsetup.importToken(header, CLUSTER_HINT_TOKEN_ID, serializeClusterHintToken(hint));
       validateLuksHeader(await this.#cryptsetup.dumpMetadata(header));
       return { result: undefined, write: true };
     });

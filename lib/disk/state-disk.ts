@@ -2,8 +2,10 @@
 // Two backends implement this one contract: LUKS2 through cryptsetup (luks-state-disk.ts) and, for hosts
 // without device-mapper, an UNENCRYPTED directory that keeps the same key semantics (directory-state-disk.ts).
 import { ConstellationError, invalidArgument } from '../errors.js';
+import type { ClusterHint } from './disk-token.js';
 
-export type StateDiskProbe = { status: 'blank' } | { status: 'pending' | 'initialized'; uuid: string };
+export type StateDiskProbe =
+  { status: 'blank' } | { status: 'pending' | 'initialized'; uuid: string; clusterHint?: ClusterHint };
 
 export interface StateDiskDescription {
   readonly kind: 'luks' | 'directory';
@@ -16,9 +18,12 @@ export interface StateDisk {
   readonly description: StateDiskDescription;
   /**
    * blank: no header; pending: formatted at first boot, not yet bound to a cluster (or marked for reset);
-   * initialized: bound to a cluster key (never reformatted).
+   * initialized: bound to a cluster key (never reformatted). `clusterHint`: the public membership hint kept in
+   * the header (LUKS2 token 1), when one was written.
    */
   probe(): Promise<StateDiskProbe>;
+  /** initialized only: stores the public cluster hint in the header (one header write; a no-op when equal). */
+  writeClusterHint(hint: ClusterHint): Promise<void>;
   /**
    * blank|pending only (else DISK_ALREADY_INITIALIZED): formats with a random initial key kept in memory and
    * leaves the disk open at mountPoint. A pending disk's old contents are discarded.

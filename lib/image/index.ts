@@ -44,3 +44,13 @@ export {
   releaseKeyId,
 } from './release-key.js';
 export { ukiSections } from './uki-sections.js';
+export {
+  assembleUki,
+  stubObjcopyArguments,
+  ukiObjcopyArguments,
+  UKI_FILE,
+  UKI_PARTS,
+  UKI_SECTIONS,
+  type ObjcopyRunner,
+  type UkiInputs,
+} from './uki-assembly.js';

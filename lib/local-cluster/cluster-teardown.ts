@@ -22,7 +22,7 @@ export async function destroyCluster(dir: string, stop: () => Promise<string[]>)
 export interface NodePowerOff {
   /** How a stopped node is named in the report: "machine", "VM". */
   readonly label: string;
-  powerOff(nodeDir: string): Promise<'not-running' | 'terminated' | 'killed'>;
+  powerOff(nodeDir: string): Promise<'not-running' | 'shut-down' | 'terminated' | 'killed'>;
 }
 
 /** Stops the nodes, then the metadata service; the report names each process stopped, e.g. "VM worker-0 (terminated)". */

@@ -24,8 +24,10 @@ export interface VmLayout {
   readonly specFile: string;
   /** This VM's copy of OVMF_VARS (the firmware's NVRAM). */
   readonly varsFile: string;
-  /** The copy-on-write overlay over the read-only base disk.raw. */
+  /** The copy-on-write overlay over the read-only base disk.raw (or over the boot variant's disk). */
   readonly bootDisk: string;
+  /** `mini start --kernel-command-line`: the image's disk with a UKI that carries another command line. */
+  readonly bootVariantDir: string;
   /** The sparse raw state disk the guest formats as LUKS2 (serial constellation-state). */
   readonly stateDisk: string;
   /** swtpm state; kept, so the EK (the node's identity) survives reboots. */
@@ -69,6 +71,7 @@ export function vmLayoutAt(nodeDir: string): VmLayout {
     specFile: join(dir, 'vm.json'),
     varsFile: join(dir, 'OVMF_VARS.fd'),
     bootDisk: join(dir, 'boot.qcow2'),
+    bootVariantDir: join(dir, 'boot-variant'),
     stateDisk: join(dir, 'state.raw'),
     tpmDir: join(dir, 'tpm'),
     swtpmSocket: join(dir, 'swtpm.sock'),

@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { Tpm } from '../../native/tpm.js';
 import { keyFingerprint } from '../attestation/verify/ak-trust.js';
@@ -141,6 +142,7 @@ export async function powerOnVm(nodeDir: string, tools: { qemu?: string; swtpm?:
     pidFile: layout.swtpmPidFile,
   });
   await waitForSocket(layout.swtpmSocket, swtpmPid, 'swtpm', layout.swtpmLog);
+  raisePriority(swtpmPid);
   // `ip netns exec` execs QEMU in place: the pid file holds QEMU's pid, its command line names our overlay.
   const qemuPid = await startDetached({
     command: { command: 'ip', args: ['netns', 'exec', spec.namespace, tools.qemu ?? 'qemu-system-x86_64'] },
@@ -158,17 +160,23 @@ export async function powerOnVm(nodeDir: string, tools: { qemu?: string; swtpm?:
 /**
  * Powers the VM off: an ACPI power-button press through QMP when `graceMs` > 0 (the guest shuts down in order,
  * its TPM gets TPM2_Shutdown), SIGTERM after the grace period, SIGKILL after 10 s more; then swtpm (it normally
- * exits with QEMU).
+ * exits with QEMU). "shut-down": the guest powered itself off within the grace period.
  */
-export async function powerOffVm(nodeDir: string, graceMs = 0): Promise<'not-running' | 'terminated' | 'killed'> {
+export async function powerOffVm(
+  nodeDir: string,
+  graceMs = 0,
+): Promise<'not-running' | 'shut-down' | 'terminated' | 'killed'> {
   const layout = vmLayoutAt(nodeDir);
   const qemu = await findOwnedProcess(layout.qemuPidFile, layout.bootDisk);
+  let shutDown = false;
   if (qemu !== undefined && graceMs > 0) {
     await qmpCommand(layout.qmpSocket, 'system_powerdown').catch(() => undefined);
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && isAlive(qemu.pid)) await sleep(100);
+    shutDown = !isAlive(qemu.pid);
   }
-  const outcome = await stopOwnedProcess(layout.qemuPidFile, layout.bootDisk, 10_000);
+  const stopped = await stopOwnedProcess(layout.qemuPidFile, layout.bootDisk, 10_000);
+  const outcome = shutDown ? 'shut-down' : stopped;
   await stopOwnedProcess(layout.swtpmPidFile, layout.tpmDir, 5_000);
   for (const socket of [layout.qmpSocket, layout.swtpmSocket]) await rm(socket, { force: true });
   if (outcome !== 'not-running') {
@@ -177,6 +185,21 @@ export async function powerOffVm(nodeDir: string, graceMs = 0): Promise<'not-run
     await appendNodeEvent(layout.events, { boot, source: 'machine', event: 'powered-off', outcome });
   }
   return outcome;
+}
+
+/**
+ * swtpm needs little CPU but must answer at once: under TCG every QEMU keeps a host core busy, and a swtpm that waits
+ * for a core made the guest kernel's TPM command time out (ETIME; systemd-pcrphase then failed and PCR 11 missed a
+ * phase, so the node was refused). Best effort: only root may raise a priority.
+ */
+export const SWTPM_NICE = -10;
+
+function raisePriority(pid: number): void {
+  try {
+    setPriority(pid, SWTPM_NICE);
+  } catch {
+    // not root, or the process is gone: it runs at the default priority
+  }
 }
 
 /** The QEMU pid of a running VM, undefined when it is off. */

@@ -38,6 +38,13 @@ export function vmMac(clusterId: string, index: number): string {
   return `52:54:00:${octets.join(':')}`;
 }
 
+/**
+ * The CPU model under TCG: Nehalem (SSE4.2, no AES-NI, no AVX). With `max`, udev's cpu0 event made the guest load
+ * every crypto module its CPU features match (aesni, AVX2 variants…), and the kernel's crypto self-tests of that
+ * emulated vector code held the only vCPU for 20-50 s (soft lockups; systemd-networkd timed out behind them).
+ */
+export const TCG_CPU_MODEL = 'Nehalem';
+
 /** The arguments after `qemu-system-x86_64`. */
 export function qemuArguments(spec: VmSpec, layout: VmLayout): string[] {
   const kvm = spec.accelerator === 'kvm';
@@ -47,7 +54,7 @@ export function qemuArguments(spec: VmSpec, layout: VmLayout): string[] {
     '-machine',
     `q35,accel=${spec.accelerator}`,
     '-cpu',
-    kvm ? 'host' : 'max',
+    kvm ? 'host' : TCG_CPU_MODEL,
     '-smp',
     String(spec.vcpus),
     '-m',

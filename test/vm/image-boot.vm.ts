@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyMeasurements, parseReleasePublicKey } from '../../lib/image/index.js';
 import { PCR_PHASES } from '../../image/build/image-build.js';
+import { TCG_CPU_MODEL } from '../../lib/mini/vm-spec.js';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const image = process.env.IMAGE_DIR ?? join(repo, 'out/image');
@@ -80,7 +81,7 @@ const qemu = execa('qemu-system-x86_64', [
   '-machine',
   `q35,accel=${process.env.QEMU_ACCEL ?? 'tcg'}`,
   '-cpu',
-  'max',
+  TCG_CPU_MODEL,
   '-smp',
   '2',
   '-m',

@@ -63,6 +63,17 @@ t.test('a tampered header is DISK_HEADER_INVALID naming the field (and is not re
     ['keyCheck', (h) => (h.keyCheck = 'zz'), /field keyCheck: expected 64 hex digits/],
     ['version', (h) => (h.version = 2), /field version: expected 1, found 2/],
     ['unknown field', (h) => (h.key = 'aa'), /field key: expected no such field/],
+    [
+      'cluster hint salt',
+      (h) => (h.clusterHint = { measurementSalt: 'zz', clusterId: 'ab'.repeat(32) }),
+      /field clusterHint\.measurementSalt: expected 64 lower-case hex digits, found "zz"/,
+    ],
+    [
+      'cluster hint extra field',
+      (h) => (h.clusterHint = { measurementSalt: 'ab'.repeat(32), clusterId: 'ab'.repeat(32), key: 'aa' }),
+      /field clusterHint\.key: expected no such field/,
+    ],
+    ['cluster hint not an object', (h) => (h.clusterHint = 'x'), /field clusterHint: expected an object/],
   ];
   for (const [name, mutate, message] of cases) {
     const dir = await tempDir(t);

@@ -139,6 +139,30 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     await rebooted.close();
   });
 
+  t.test('cluster hint: only on an initialized disk, survives a reboot, equal rewrite changes nothing', async (t) => {
+    const fixture = await setup(t);
+    const disk = await fixture.instance();
+    const { uuid } = await disk.prepareNew();
+    const hint = { measurementSalt: randomBytes(32), clusterId: randomBytes(32) };
+    await t.rejects(disk.writeClusterHint(hint), { constructor: ConstellationError, code: 'DISK_NOT_INITIALIZED' });
+    await disk.bindClusterKey(randomBytes(32));
+    t.same(await disk.probe(), { status: 'initialized', uuid }, 'no hint before one is written');
+    await disk.writeClusterHint(hint);
+    await disk.close();
+    const rebooted = await fixture.instance();
+    t.same(await rebooted.probe(), { status: 'initialized', uuid, clusterHint: hint }, 'readable before open');
+    const before = await fixture.snapshot();
+    await rebooted.writeClusterHint({ measurementSalt: Buffer.from(hint.measurementSalt), clusterId: hint.clusterId });
+    t.ok((await fixture.snapshot()).equals(before), 'an equal hint is not written again');
+    const other = { measurementSalt: randomBytes(32), clusterId: randomBytes(32) };
+    await rebooted.writeClusterHint(other);
+    t.same(await rebooted.probe(), { status: 'initialized', uuid, clusterHint: other });
+    await rebooted.markForReset();
+    const fresh = await rebooted.prepareNew();
+    t.same(await rebooted.probe(), { status: 'pending', uuid: fresh.uuid }, 'a reformat forgets the hint');
+    await rebooted.close();
+  });
+
   t.test('keys are validated at the edge: not a Buffer, too short', async (t) => {
     const fixture = await setup(t);
     const disk = await fixture.instance();

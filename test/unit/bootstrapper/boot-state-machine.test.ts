@@ -9,7 +9,6 @@ import { clusterMeasurementDigest, deriveClusterId } from '../../../lib/crypto/i
 import { directoryStateDisk } from '../../../lib/disk/index.js';
 import { JoinTicket } from '../../../proto/gen/join.js';
 import { bootNode, type BootDeps } from '../../../agents/bootstrapper/boot-state-machine.js';
-import { clusterHintStore } from '../../../agents/bootstrapper/cluster-hint.js';
 import { NodeServices } from '../../../agents/bootstrapper/control-plane-services.js';
 import { readNodeState } from '../../../agents/bootstrapper/node-state.js';
 import type { Milestone, NodeMetadata } from '../../../agents/bootstrapper/ports.js';
@@ -96,7 +95,6 @@ function harness(t: Test, overrides: Partial<BootDeps> = {}, node: NodeMetadata 
       },
     },
     services,
-    hints: clusterHintStore(dir),
     nodeAddress: node.address,
     join: () => {
       return Promise.reject(new Error('no JoinService in this test'));
@@ -136,8 +134,15 @@ t.test('fresh node: join wins, binds the disk, writes state, joins Kubernetes, e
   t.match(await readNodeState(h.disk.mountPoint), { role: 'worker', clusterId, measurementSalt: salt });
   t.same(h.events, ['kubernetes.join']);
   t.match(await h.disk.probe(), { status: 'initialized' });
-  const hint = await clusterHintStore(h.dir).read();
-  t.same(hint, { measurementSalt: salt, clusterId });
+  t.same(
+    await h.disk.probe(),
+    {
+      status: 'initialized',
+      uuid: ((await h.disk.probe()) as { uuid: string }).uuid,
+      clusterHint: { measurementSalt: salt, clusterId },
+    },
+    'the public cluster hint is in the disk header',
+  );
 });
 
 t.test('fresh node: a failure after the lock marks the disk for reset and is thrown', async (t) => {
@@ -202,7 +207,6 @@ t.test(
       t,
       {
         disk: directoryStateDisk({ dir: `${first.dir}/disk` }),
-        hints: clusterHintStore(first.dir),
         rejoin: ({ measurementSalt }) => {
           rejoins.push(measurementSalt);
           return Promise.resolve({ stateDiskKey: diskKey, measurementSecret: secret });
@@ -217,7 +221,7 @@ t.test(
     t.same(second.extensions, [{ pcr: 15, digest: clusterMeasurementDigest(deriveClusterId(secret, salt)) }]);
     t.same(
       second.milestones.map((m) => m.event),
-      ['rejoined', 'services'],
+      ['waiting-to-rejoin', 'rejoined', 'services'],
     );
     t.same(second.events, ['kubernetes.restart']);
   },
@@ -239,7 +243,6 @@ t.test(
       t,
       {
         disk: directoryStateDisk({ dir: `${first.dir}/disk` }),
-        hints: clusterHintStore(first.dir),
         rejoin: () => {
           calls += 1;
           return Promise.resolve({ stateDiskKey: calls < 3 ? randomBytes(32) : diskKey, measurementSecret: secret });

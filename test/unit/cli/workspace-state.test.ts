@@ -54,12 +54,18 @@ t.test('valid state round-trips; cluster values optional', async (t) => {
   };
   await writeState(dir, withCluster, { overwrite: true });
   t.same(await readState(dir), withCluster);
+  const vms: WorkspaceState = { ...state, infrastructure: { ...state.infrastructure, provider: 'qemu' } };
+  t.same(parseState(JSON.stringify(vms)), vms, 'provider qemu: a `mini up` cluster');
 });
 
 t.test('each field names its path; the init secret is never echoed', (t) => {
   const cases: [string, (s: Json) => void, RegExp][] = [
     ['version', (s) => ((s as Record<string, unknown>)['version'] = 2), /version: expected 1, found number 2/],
-    ['provider', (s) => (s['infrastructure']!['provider'] = 'aws'), /infrastructure\.provider: expected "local"/],
+    [
+      'provider',
+      (s) => (s['infrastructure']!['provider'] = 'aws'),
+      /infrastructure\.provider: expected "local" or "qemu"/,
+    ],
     [
       'initEndpoint',
       (s) => (s['infrastructure']!['initEndpoint'] = 'nope'),

@@ -19,14 +19,31 @@ function header(
   mutate(copy);
   return copy;
 }
+const HINT_TOKEN = {
+  type: 'constellation-cluster-hint',
+  keyslots: [],
+  measurementSalt: '01'.repeat(32),
+  clusterId: '02'.repeat(32),
+};
 const at = (record: unknown, ...path: string[]): Json => path.reduce((r, key) => (r as Json)[key], record) as Json;
 
 t.test('the header we format is accepted, with its token', (t) => {
-  t.same(validateLuksHeader(fixture), { token: { diskIsInitialized: true }, integrity: false });
+  t.same(validateLuksHeader(fixture), { token: { diskIsInitialized: true }, clusterHint: undefined, integrity: false });
   t.same(
     validateLuksHeader(header((h) => (h.tokens = {}))),
-    { token: undefined, integrity: false },
+    { token: undefined, clusterHint: undefined, integrity: false },
     'no token: pending',
+  );
+  const salt = 'ab'.repeat(32);
+  const clusterId = 'cd'.repeat(32);
+  t.same(
+    validateLuksHeader(header((h) => (h.tokens['1'] = { ...HINT_TOKEN, measurementSalt: salt, clusterId }))),
+    {
+      token: { diskIsInitialized: true },
+      clusterHint: { measurementSalt: Buffer.from(salt, 'hex'), clusterId: Buffer.from(clusterId, 'hex') },
+      integrity: false,
+    },
+    'token 1: the cluster hint',
   );
   t.end();
 });
@@ -36,7 +53,11 @@ t.test('the dm-integrity shape (96-byte volume key, hmac(sha256), no journal cry
     at(h.keyslots, '0').key_size = 96;
     at(h.segments, '0').integrity = { type: 'hmac(sha256)', journal_encryption: 'none', journal_integrity: 'none' };
   });
-  t.same(validateLuksHeader(integrity), { token: { diskIsInitialized: true }, integrity: true });
+  t.same(validateLuksHeader(integrity), {
+    token: { diskIsInitialized: true },
+    clusterHint: undefined,
+    integrity: true,
+  });
   t.end();
 });
 
@@ -133,8 +154,30 @@ const negative: [string, (h: Parameters<Parameters<typeof header>[0]>[0]) => voi
   [
     'foreign token',
     (h) => (h.tokens['1'] = { type: 'systemd-tpm2', keyslots: ['0'] }),
-    /tokens: expected only token "0"/,
+    /tokens\.1\.type: expected "constellation-cluster-hint", found "systemd-tpm2"/,
   ],
+  [
+    'hint token bound to a keyslot',
+    (h) => (h.tokens['1'] = { ...HINT_TOKEN, keyslots: ['0'] }),
+    /tokens\.1\.keyslots: expected \[\]/,
+  ],
+  ['third token', (h) => (h.tokens['2'] = HINT_TOKEN), /tokens: expected token "0" and optionally "1"/],
+  [
+    'hint without the state token',
+    (h) => (h.tokens = { '1': HINT_TOKEN }),
+    /tokens: expected token "0" and optionally "1", found \["1"\]/,
+  ],
+  [
+    'hint salt not hex',
+    (h) => (h.tokens['1'] = { ...HINT_TOKEN, measurementSalt: 'zz' }),
+    /tokens\.1\.measurementSalt: expected 64 lower-case hex digits, found "zz"/,
+  ],
+  [
+    'hint cluster id missing',
+    (h) => (h.tokens['1'] = { type: HINT_TOKEN.type, keyslots: [], measurementSalt: HINT_TOKEN.measurementSalt }),
+    /tokens\.1\.clusterId: expected 64 lower-case hex digits, found nothing/,
+  ],
+  ['hint extra field', (h) => (h.tokens['1'] = { ...HINT_TOKEN, key: 'x' }), /tokens\.1\.key: expected no such field/],
   ['token bound to a keyslot', (h) => (at(h.tokens, '0').keyslots = ['0']), /tokens\.0\.keyslots: expected \[\]/],
   ['token type', (h) => (at(h.tokens, '0').type = 'luks2-keyring'), /tokens\.0\.type/],
   [

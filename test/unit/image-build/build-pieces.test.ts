@@ -10,7 +10,7 @@ import { osRelease } from '../../../image/build/os-release.js';
 import { withPasswordChangeDay } from '../../../image/build/root-tree.js';
 import { packagesList } from '../../../image/build/rootfs-stage.js';
 import { parseEpoch, sourceIdentity } from '../../../image/build/source-date.js';
-import { ukiObjcopyArguments } from '../../../image/build/uki.js';
+import { ukiObjcopyArguments } from '../../../lib/image/index.js';
 import { parseRootHash, veritySalt } from '../../../image/build/verity-root.js';
 
 const HASH = 'ab'.repeat(32);
