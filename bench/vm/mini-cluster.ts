@@ -66,8 +66,9 @@ if (cold) {
     await rm(aside, { recursive: true, force: true });
   }
 }
+if (!cold) console.log(`image build, bringing out/image up to date: ${s(await imageBuild())}`);
 const cached = await imageBuild();
-console.log(`image build, cached (unchanged): ${s(cached)}`);
+console.log(`image build, cached (nothing changed since the build before): ${s(cached)}`);
 const disk = await stat(join(IMAGE, 'disk.raw'));
 const uki = await stat(join(IMAGE, 'uki.efi'));
 const partitions = JSON.parse((await run('sfdisk', ['--json', join(IMAGE, 'disk.raw')])).stdout) as {
