@@ -101,12 +101,6 @@ export class Cryptsetup {
     }
   }
 
-  async uuid(path: string): Promise<string> {
-    const result = await this.#run('luksUUID', ['luksUUID', path]);
-    if (result.exitCode !== 0) throw this.#failure('luksUUID', path, result);
-    return result.stdout.trim().toLowerCase();
-  }
-
   /** luksFormat with LUKS_FORMAT; integrity needs device-mapper even without the wipe (superblock format). */
   async format(device: string, key: Buffer, options: { integrity: boolean }): Promise<void> {
     const args = [
