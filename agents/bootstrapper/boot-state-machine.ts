@@ -26,7 +26,7 @@ import { runJoinLoop } from './join-loop.js';
 import type { NodeAttestation } from './node-attestation.js';
 import { CLUSTER_MEASUREMENT_PCR, NodeLock } from './node-lock.js';
 import { readNodeState } from './node-state.js';
-import type { ClusterHint } from '../../lib/disk/index.js';
+import { sameClusterHint, type ClusterHint } from '../../lib/disk/index.js';
 import type {
   KubernetesLayer,
   MetadataSource,
@@ -96,8 +96,10 @@ export async function bootNode(deps: BootDeps, signal: AbortSignal): Promise<Boo
       ? await resumeExisting(deps, self, disk.uuid, disk.clusterHint, signal)
       : await startFresh(deps, self, signal);
   const state = await readNodeState(deps.disk.mountPoint);
-  // The public hint a restarting node needs before its disk is open, in the disk's header (LUKS2 token 1).
-  await deps.disk.writeClusterHint({ measurementSalt: state.measurementSalt, clusterId: state.clusterId });
+  // The public hint a restarting node needs before its disk is open, in the disk's header (LUKS2 token 1). A
+  // resumed node read it with the probe: no second header round trip when it is unchanged.
+  const hint = { measurementSalt: state.measurementSalt, clusterId: state.clusterId };
+  if (disk.status !== 'initialized' || !sameClusterHint(disk.clusterHint, hint)) await deps.disk.writeClusterHint(hint);
   const join = deps.services.addresses.join;
   deps.milestone({ event: 'services', verification, ...(join === undefined ? {} : { join }) });
   return outcome;

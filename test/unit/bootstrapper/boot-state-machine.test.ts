@@ -203,10 +203,17 @@ t.test(
     await first.disk.close();
 
     const rejoins: Buffer[] = [];
+    const resumedDisk = directoryStateDisk({ dir: `${first.dir}/disk` });
+    let hintWrites = 0;
+    const writeClusterHint = resumedDisk.writeClusterHint.bind(resumedDisk);
+    resumedDisk.writeClusterHint = (hint) => {
+      hintWrites += 1;
+      return writeClusterHint(hint);
+    };
     const second = harness(
       t,
       {
-        disk: directoryStateDisk({ dir: `${first.dir}/disk` }),
+        disk: resumedDisk,
         rejoin: ({ measurementSalt }) => {
           rejoins.push(measurementSalt);
           return Promise.resolve({ stateDiskKey: diskKey, measurementSecret: secret });
@@ -224,6 +231,7 @@ t.test(
       ['waiting-to-rejoin', 'rejoined', 'services'],
     );
     t.same(second.events, ['kubernetes.restart']);
+    t.equal(hintWrites, 0, 'the unchanged hint read with the probe is not written again');
   },
 );
 
