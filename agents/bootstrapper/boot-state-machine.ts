@@ -95,11 +95,14 @@ export async function bootNode(deps: BootDeps, signal: AbortSignal): Promise<Boo
     disk.status === 'initialized'
       ? await resumeExisting(deps, self, disk.uuid, disk.clusterHint, signal)
       : await startFresh(deps, self, signal);
-  const state = await readNodeState(deps.disk.mountPoint);
-  // The public hint a restarting node needs before its disk is open, in the disk's header (LUKS2 token 1). A
-  // resumed node read it with the probe: no second header round trip when it is unchanged.
-  const hint = { measurementSalt: state.measurementSalt, clusterId: state.clusterId };
-  if (disk.status !== 'initialized' || !sameClusterHint(disk.clusterHint, hint)) await deps.disk.writeClusterHint(hint);
+  // The public hint a restarting node needs before its disk is open lives in the disk's header (LUKS2 token 1): a
+  // fresh node wrote it when it bound its disk; a resumed node read it with the probe and rewrites it only when it
+  // differs (a disk bound before the hint existed).
+  if (disk.status === 'initialized') {
+    const state = await readNodeState(deps.disk.mountPoint);
+    const hint = { measurementSalt: state.measurementSalt, clusterId: state.clusterId };
+    if (!sameClusterHint(disk.clusterHint, hint)) await deps.disk.writeClusterHint(hint);
+  }
   const join = deps.services.addresses.join;
   deps.milestone({ event: 'services', verification, ...(join === undefined ? {} : { join }) });
   return outcome;
@@ -164,8 +167,12 @@ function aborted(signal: AbortSignal): Promise<never> {
 
 async function startFresh(deps: BootDeps, self: NodeMetadata, signal: AbortSignal): Promise<BootOutcome> {
   const { disk, logger } = deps;
+  const started = performance.now();
   const { uuid } = await disk.prepareNew();
-  logger.info('state disk prepared for a new node', { uuid });
+  logger.info('state disk prepared for a new node', {
+    uuid,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+  });
   const lock = new NodeLock(extender(deps.tpm));
   const stopJoin = linkedController(signal);
   let settle!: { resolve: (outcome: BootOutcome) => void; reject: (error: unknown) => void };

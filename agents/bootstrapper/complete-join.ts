@@ -50,7 +50,7 @@ export async function completeJoin(
     discoveryTokenCaCertHash: ticket.discoveryTokenCaCertHash,
     controlPlaneFiles: ticket.controlPlaneFiles.map((file) => ({ name: file.name, data: Buffer.from(file.data) })),
   });
-  await deps.disk.bindClusterKey(Buffer.from(ticket.stateDiskKey));
+  await deps.disk.bindClusterKey(Buffer.from(ticket.stateDiskKey), { measurementSalt: salt, clusterId });
   await lock.measureCluster(clusterId);
   return { clusterId };
 }

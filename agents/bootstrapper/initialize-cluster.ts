@@ -74,7 +74,10 @@ export async function initializeCluster(
   progress('services', 'starting the KMS and the JoinService');
   await deps.startKeyHolderServices(keys);
   progress('disk', `binding the state disk (${diskUuid}) to the cluster key`);
-  await disk.bindClusterKey(deriveDiskKey(request.masterSecret, diskUuid));
+  await disk.bindClusterKey(deriveDiskKey(request.masterSecret, diskUuid), {
+    measurementSalt: request.measurementSalt,
+    clusterId,
+  });
   progress('measurement', 'extending PCR 15 with the cluster measurement');
   await lock.measureCluster(clusterId);
   return {

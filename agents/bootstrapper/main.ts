@@ -45,6 +45,8 @@ async function main(): Promise<number> {
   );
   if (config === undefined) return EXIT_BAD_CONFIG;
   const logger = agentLogger('bootstrapper', config);
+  // How long Node took to load the agent (its modules are most of a TCG guest's Bootstrapper start-up).
+  logger.debug('bootstrapper loaded', { uptimeSeconds: Number(process.uptime().toFixed(2)) });
   const eventLogPath = config.eventLog;
   const ekRoots = [await readFile(config.ekRoots, 'utf8')];
   const ekIntermediates = config.ekIntermediates === undefined ? [] : [await readFile(config.ekIntermediates, 'utf8')];
@@ -53,6 +55,9 @@ async function main(): Promise<number> {
     stateDisk: config.stateDisk,
     directory: join(config.stateDir, 'disk'),
     mountPoint: join(config.stateDir, 'mount'),
+    onCommand: (timing) => {
+      logger.debug('state disk command', { ...timing });
+    },
   });
   if (warning !== undefined) logger.warn(warning);
   const metadata = createMetadataClient({ url: config.metadataUrl, localAddress: config.nodeAddress });

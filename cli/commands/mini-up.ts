@@ -149,7 +149,7 @@ export function makeMiniUpCommand(io: CliIo, done: (code: ExitCode) => void): Co
 const MINI_UP_HELP = `
 Needs root (network namespace, bridge, taps), qemu-system-x86_64, qemu-img, OVMF, swtpm, swtpm_setup, ip and
 dnsmasq; every missing piece is reported at once with the apt-get line. KVM is used only when the CPU offers
-hardware virtualisation to standard guests; otherwise TCG (about 3 minutes to a verified 3-node cluster on
+hardware virtualisation to standard guests; otherwise TCG (about 2 minutes to a verified 3-node cluster on
 2 cores), said up front.
 
 What it starts (under <workspace>/constellation-mini/, removed by 'constellation mini down'):

@@ -1,6 +1,7 @@
 // The image build pipeline: rootfs (mkosi) → initrd (dracut) → verity root (erofs + veritysetup) → UKI → ESP + GPT
 // disk → out/image. Every stage is cached by a digest of its inputs (stage-cache.ts). Outputs are published by
 // rename, disk.raw last but one and image.json last, so a reader never sees a half-written image.
+import { createHash } from 'node:crypto';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -20,6 +21,7 @@ import { fileRecord, imageManifestJson, type ImageManifest } from './image-manif
 import { buildInitrd, INITRD_FILE } from './initrd-stage.js';
 import { kernelCommandLine, verityPartitionUuids } from './kernel-cmdline.js';
 import { installNodeApp, nodeAppSources } from './node-app.js';
+import { bundleBootstrapper } from './bootstrapper-bundle.js';
 import { osRelease } from './os-release.js';
 import { ensureReleaseKey } from './release-key.js';
 import { normalizeRootTree } from './root-tree.js';
@@ -92,21 +94,19 @@ export async function buildImage(options: ImageBuildOptions): Promise<ImageBuild
     buildInitrd(dir, rootfsTree, { kernelVersion: kernel, sourceDateEpoch, run }),
   );
 
-  const app = await nodeAppSources(repo, options.nodeBinary, run);
-  const appDigest = await digestPaths([
-    app.nodeBinary,
-    join(repo, 'package.json'),
-    join(repo, 'dist'),
-    ...app.addons,
-    ...app.packages,
-  ]);
+  const app = await nodeAppSources(repo, options.nodeBinary);
+  const bundle = await bundleBootstrapper(repo);
+  const appDigest = digestValue({
+    bundle: createHash('sha256').update(bundle).digest('hex'),
+    binaries: await digestPaths([app.nodeBinary, ...app.addons]),
+  });
   const salt = veritySalt(IMAGE_NAME, version);
   const rootKey = digestValue({ stage: 'verity-root', rootfsKey, appDigest, ekCa, osrel, sourceDateEpoch, salt });
   const rootDir = await cache.stage('verity-root', rootKey, async (dir) => {
     const tree = join(dir, 'tree');
     await run('cp', ['-a', '--reflink=auto', rootfsTree, tree]);
     await normalizeRootTree(tree, sourceDateEpoch);
-    await installNodeApp(tree, app);
+    await installNodeApp(tree, app, bundle);
     await writeFile(join(tree, 'usr/share/constellation/ek-roots.pem'), ekCa.rootPem);
     await writeFile(join(tree, 'usr/share/constellation/ek-intermediates.pem'), ekCa.intermediatePem);
     await rm(join(tree, 'usr/lib/os-release'), { force: true });
@@ -165,6 +165,12 @@ export async function buildImage(options: ImageBuildOptions): Promise<ImageBuild
     await writeFile(join(dir, DISK_DIGEST), JSON.stringify(await fileRecord(join(dir, DISK_FILE))));
   });
 
+  // Durable before published: the stages wrote up to ~1.5 GB through the page cache, and on these hosts writeback
+  // runs at ~10-15 MB/s. Left dirty, it throttled the next VM run's disk writes (guests' first-boot disk setup
+  // stalled 10-15 s) and one fsync waited 100 s behind it; syncing here makes the build own its I/O.
+  const flushing = performance.now();
+  await run('sync', ['--file-system', outDir]);
+  logger.info(`image files flushed to disk in ${((performance.now() - flushing) / 1000).toFixed(1)} s`);
   // Publish. Large files are hard links to the cache entry (read-only: a VM must never write its base image).
   await publish(join(diskDir, DISK_FILE), join(outDir, DISK_FILE), 'link');
   await publish(join(ukiDir, UKI_FILE), join(outDir, UKI_FILE), 'copy');
@@ -193,6 +199,7 @@ export async function buildImage(options: ImageBuildOptions): Promise<ImageBuild
     encodeMeasurements(signMeasurements(measurements, releaseKey.privateKey)),
   );
   await writeAtomically(join(outDir, 'image.json'), imageManifestJson(manifest));
+  await run('sync', ['--file-system', outDir]);
   return { manifest, stages: cache.records, kernelVersion: kernel, root };
 }
 

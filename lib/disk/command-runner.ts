@@ -47,3 +47,24 @@ export const execaRunner: CryptsetupRunner = {
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, missing };
   },
 };
+
+export interface DiskCommandTiming {
+  readonly program: DiskProgram;
+  /** cryptsetup's action (luksFormat, open, …) or the program itself. */
+  readonly operation: string;
+  readonly exitCode: number | undefined;
+  readonly ms: number;
+}
+
+/** Wraps `runner` to report each command's wall time (arguments and stdin are not reported: keys travel there). */
+export function timedRunner(runner: CryptsetupRunner, report: (timing: DiskCommandTiming) => void): CryptsetupRunner {
+  return {
+    async run(program, args, input) {
+      const started = performance.now();
+      const result = await runner.run(program, args, input);
+      const operation = program === 'cryptsetup' ? (args.find((arg) => !arg.startsWith('-')) ?? program) : program;
+      report({ program, operation, exitCode: result.exitCode, ms: Math.round(performance.now() - started) });
+      return result;
+    },
+  };
+}

@@ -215,7 +215,7 @@ class DirectoryDisk implements DirectoryStateDisk {
     return { uuid };
   }
 
-  async bindClusterKey(diskKey: Buffer): Promise<void> {
+  async bindClusterKey(diskKey: Buffer, hint: ClusterHint): Promise<void> {
     assertDiskKey('diskKey', diskKey);
     const initial = preparedInThisProcess(this.#initial);
     const header = await this.#readHeader();
@@ -230,6 +230,7 @@ class DirectoryDisk implements DirectoryStateDisk {
       uuid: header.uuid,
       status: 'initialized',
       keyCheck: keyCheck(diskKey, header.uuid).toString('hex'),
+      clusterHint: hint,
     });
     initial.key.fill(0);
     this.#initial = undefined;

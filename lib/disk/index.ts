@@ -18,7 +18,9 @@ export {
 export { stateDiskFromSetting, type StateDiskSetting } from './state-disk-setting.js';
 export {
   execaRunner,
+  timedRunner,
   type CommandInput,
+  type DiskCommandTiming,
   type CommandResult,
   type CryptsetupRunner,
   type DiskProgram,

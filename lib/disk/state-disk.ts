@@ -29,8 +29,11 @@ export interface StateDisk {
    * leaves the disk open at mountPoint. A pending disk's old contents are discarded.
    */
   prepareNew(): Promise<{ uuid: string }>;
-  /** pending → initialized, after prepareNew in this process: replaces the initial key with `diskKey`. */
-  bindClusterKey(diskKey: Buffer): Promise<void>;
+  /**
+   * pending → initialized, after prepareNew in this process: replaces the initial key with `diskKey` and stores the
+   * cluster hint, in one header write.
+   */
+  bindClusterKey(diskKey: Buffer, hint: ClusterHint): Promise<void>;
   /** initialized only; a wrong key is DISK_KEY_REJECTED and changes nothing. */
   open(diskKey: Buffer): Promise<{ mountPoint: string }>;
   /** initialized: replaces `oldKey` by `newKey` (wrong old key → DISK_KEY_REJECTED, nothing changes). */

@@ -69,5 +69,5 @@ export async function probeAcceleration(
 export function describeAcceleration(acceleration: Acceleration): string {
   return acceleration.accelerator === 'kvm'
     ? `Acceleration: KVM (${acceleration.reason})`
-    : `Acceleration: TCG (no hardware virtualisation for standard guests: ${acceleration.reason}); expect about 3 minutes to a verified 3-node cluster on 2 cores`;
+    : `Acceleration: TCG (no hardware virtualisation for standard guests: ${acceleration.reason}); expect about 2 minutes to a verified 3-node cluster on 2 cores`;
 }

@@ -2,57 +2,25 @@
 // secret, success, second Init), a worker joining by mutual attestation, PCR 15 = clusterMeasurement on both,
 // a full restart where the control plane waits for recovery (wrong master secret refused, right one accepted)
 // and the worker rejoins, and a kill -9 during Init after which the node is fresh and a second Init works.
-import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { clusterMeasurement, generateMasterSecret, type MasterSecret } from '../../../lib/crypto/index.js';
 import { createLocalCa } from '../../../lib/swtpm/local-ca.js';
 import type { InitRequest } from '../../../proto/gen/init.js';
 import { callInit, callRecover, type NodeTrust } from './attested-client.js';
+import { startMetadata } from './metadata-process.js';
 import { NodeMachine } from './node-machine.js';
 
 process.env.TSS2_LOG ??= 'all+NONE';
-const METADATA_MAIN = resolve(import.meta.dirname, '../../../agents/metadata/main.ts');
 // Addresses of this test only (the local-cluster e2e uses 127.42.0.1 and .10-.12).
 const METADATA_HOST = '127.42.0.170';
 const CP = { name: 'control-plane-0', role: 'control-plane', address: '127.42.0.171' } as const;
 const WORKER = { name: 'worker-0', role: 'worker', address: '127.42.0.172' } as const;
 const FRESH = { name: 'control-plane-1', role: 'control-plane', address: '127.42.0.173' } as const;
-
-async function startMetadata(t: Test, inventory: string): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      METADATA_MAIN,
-      '--listen',
-      `${METADATA_HOST}:0`,
-      '--inventory',
-      inventory,
-      '--log-level',
-      'error',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  t.teardown(() => {
-    child.kill('SIGTERM');
-  });
-  const line = await new Promise<string>((resolveLine, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolveLine);
-    child.once('exit', (code) => {
-      reject(new Error(`metadata exited ${String(code)}`));
-    });
-  });
-  return `http://${(JSON.parse(line) as { listening: string }).listening}`;
-}
 
 function initRequest(secret: MasterSecret, initSecret: Buffer, controlPlaneEks: string[]): InitRequest {
   return {
@@ -80,7 +48,7 @@ t.test('init, join, restart, recover, rejoin, and kill -9 during Init', async (t
       initSecretHash: createHash('sha256').update(initSecret).digest('hex'),
     }),
   );
-  const metadataUrl = await startMetadata(t, inventory);
+  const metadataUrl = await startMetadata(t, METADATA_HOST, inventory);
   const cp = new NodeMachine(t, { ...CP, dir: join(dir, 'cp'), ca, metadataUrl });
   const worker = new NodeMachine(t, { ...WORKER, dir: join(dir, 'worker'), ca, metadataUrl });
 

@@ -25,6 +25,8 @@ export interface MachineSpec {
   readonly dir: string;
   readonly ca: LocalCa;
   readonly metadataUrl: string;
+  /** A JavaScript file to run instead (the image's bundle); default: main.ts under tsx, or $BOOTSTRAPPER_TEST_MAIN. */
+  readonly main?: string;
 }
 
 export type Milestone = Record<string, unknown> & { event: string };
@@ -68,7 +70,7 @@ export class NodeMachine {
     const child = spawn(
       process.execPath,
       [
-        ...MAIN_ARGS,
+        ...(this.spec.main === undefined ? MAIN_ARGS : [this.spec.main]),
         '--node-address',
         this.spec.address,
         '--tcti',

@@ -20,7 +20,10 @@ t.test('wrong master secret refused (node keeps waiting), right one unlocks once
   const dir = t.testdir();
   const first = directoryStateDisk({ dir });
   const { uuid } = await first.prepareNew();
-  await first.bindClusterKey(deriveDiskKey(masterSecret, uuid));
+  await first.bindClusterKey(deriveDiskKey(masterSecret, uuid), {
+    measurementSalt: randomBytes(32),
+    clusterId: randomBytes(32),
+  });
   await first.close();
   const disk = directoryStateDisk({ dir });
   t.match(await disk.probe(), { status: 'initialized', uuid });

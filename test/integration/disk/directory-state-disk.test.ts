@@ -46,13 +46,13 @@ t.test('the header holds a key check, never the key, and is 0600; no temporary f
   const disk = directoryStateDisk({ dir });
   await disk.prepareNew();
   const key = randomBytes(32);
-  await disk.bindClusterKey(key);
+  await disk.bindClusterKey(key, { measurementSalt: randomBytes(32), clusterId: randomBytes(32) });
   const path = join(dir, DIRECTORY_HEADER_FILE);
   const text = await readFile(path, 'utf8');
   t.notOk(text.includes(key.toString('hex')));
   t.notOk(text.includes(key.toString('base64')));
   t.equal((await stat(path)).mode & 0o777, 0o600);
-  t.same(Object.keys(JSON.parse(text) as object).sort(), ['keyCheck', 'status', 'uuid', 'version']);
+  t.same(Object.keys(JSON.parse(text) as object).sort(), ['clusterHint', 'keyCheck', 'status', 'uuid', 'version']);
   t.same((await readdir(dir)).sort(), [DIRECTORY_HEADER_FILE, 'volume']);
 });
 
@@ -79,7 +79,7 @@ t.test('a tampered header is DISK_HEADER_INVALID naming the field (and is not re
     const dir = await tempDir(t);
     const disk = directoryStateDisk({ dir });
     await disk.prepareNew();
-    await disk.bindClusterKey(randomBytes(32));
+    await disk.bindClusterKey(randomBytes(32), { measurementSalt: randomBytes(32), clusterId: randomBytes(32) });
     const path = join(dir, DIRECTORY_HEADER_FILE);
     const header = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     mutate(header);

@@ -118,7 +118,7 @@ async function boundDisk(t: Test): Promise<{ dir: string; device: string; key: B
   const disk = await diskOn(device, dir);
   const { uuid } = await disk.prepareNew();
   const key = randomBytes(32);
-  await disk.bindClusterKey(key);
+  await disk.bindClusterKey(key, { measurementSalt: randomBytes(32), clusterId: randomBytes(32) });
   await disk.close();
   return { dir, device, key, uuid };
 }

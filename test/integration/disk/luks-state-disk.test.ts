@@ -26,43 +26,51 @@ t.test('StateDisk contract: LUKS2 backend', (t) => {
   t.end();
 });
 
-t.test('formats with DESIGN §6 parameters and the original token; a header cryptsetup reads back', async (t) => {
-  const { dir, device } = await sparseVolume(t);
-  const runner = simulatedDeviceMapper();
-  const disk = await luksStateDisk({ device, mountPoint: join(dir, 'mnt'), integrity: false, cryptsetup: runner });
-  t.same(disk.description, { kind: 'luks', encrypted: true, location: device });
-  const { uuid } = await disk.prepareNew();
-  t.equal((await execa('cryptsetup', ['luksUUID', device])).stdout, uuid);
-  const token = JSON.parse(
-    (await execa('cryptsetup', ['token', 'export', '--token-id', '0', device])).stdout,
-  ) as unknown;
-  t.same(token, { type: 'constellation-state-disk', keyslots: [], diskIsInitialized: false });
-  const metadata = JSON.parse((await execa('cryptsetup', ['luksDump', '--dump-json-metadata', device])).stdout) as {
-    keyslots: Record<string, { key_size: number; kdf: { type: string; memory: number; time: number } }>;
-    segments: Record<string, { encryption: string; sector_size: number }>;
-  };
-  t.same(Object.keys(metadata.keyslots), ['0']);
-  t.equal(metadata.keyslots['0']?.key_size, 64);
-  t.match(metadata.keyslots['0']?.kdf, { type: 'argon2id', memory: 1024, time: 4 });
-  t.match(metadata.segments['0'], { encryption: 'aes-xts-plain64', sector_size: 4096 });
-  const key = randomBytes(32);
-  await disk.bindClusterKey(key);
-  const bound = JSON.parse(
-    (await execa('cryptsetup', ['token', 'export', '--token-id', '0', device])).stdout,
-  ) as unknown;
-  t.same(bound, { type: 'constellation-state-disk', keyslots: [], diskIsInitialized: true });
-  const keyslots = (
-    JSON.parse((await execa('cryptsetup', ['luksDump', '--dump-json-metadata', device])).stdout) as {
-      keyslots: object;
-    }
-  ).keyslots;
-  t.same(Object.keys(keyslots), ['0'], 'the cluster key replaced the initial key in keyslot 0');
-  const test = await execa('cryptsetup', ['open', '--test-passphrase', '--key-file', '-', device], {
-    input: key,
-    reject: false,
-  });
-  t.equal(test.exitCode, 0, 'plain cryptsetup unlocks with the raw cluster key');
-});
+t.test(
+  'formats with DESIGN §6 parameters; tokens come with the cluster key; a header cryptsetup reads back',
+  async (t) => {
+    const { dir, device } = await sparseVolume(t);
+    const runner = simulatedDeviceMapper();
+    const disk = await luksStateDisk({ device, mountPoint: join(dir, 'mnt'), integrity: false, cryptsetup: runner });
+    t.same(disk.description, { kind: 'luks', encrypted: true, location: device });
+    const { uuid } = await disk.prepareNew();
+    t.equal((await execa('cryptsetup', ['luksUUID', device])).stdout, uuid);
+    const untokened = await execa('cryptsetup', ['token', 'export', '--token-id', '0', device], { reject: false });
+    t.not(untokened.exitCode, 0, 'no token 0 while pending (absent reads as pending)');
+    t.same(await disk.probe(), { status: 'pending', uuid });
+    const metadata = JSON.parse((await execa('cryptsetup', ['luksDump', '--dump-json-metadata', device])).stdout) as {
+      keyslots: Record<string, { key_size: number; kdf: { type: string; memory: number; time: number } }>;
+      segments: Record<string, { encryption: string; sector_size: number }>;
+    };
+    t.same(Object.keys(metadata.keyslots), ['0']);
+    t.equal(metadata.keyslots['0']?.key_size, 64);
+    t.match(metadata.keyslots['0']?.kdf, { type: 'argon2id', memory: 1024, time: 4 });
+    t.match(metadata.segments['0'], { encryption: 'aes-xts-plain64', sector_size: 4096 });
+    const key = randomBytes(32);
+    const hint = { measurementSalt: randomBytes(32), clusterId: randomBytes(32) };
+    await disk.bindClusterKey(key, hint);
+    const exported = async (id: number): Promise<unknown> =>
+      JSON.parse((await execa('cryptsetup', ['token', 'export', '--token-id', String(id), device])).stdout);
+    t.same(await exported(0), { type: 'constellation-state-disk', keyslots: [], diskIsInitialized: true });
+    t.same(await exported(1), {
+      type: 'constellation-cluster-hint',
+      keyslots: [],
+      measurementSalt: hint.measurementSalt.toString('hex'),
+      clusterId: hint.clusterId.toString('hex'),
+    });
+    const keyslots = (
+      JSON.parse((await execa('cryptsetup', ['luksDump', '--dump-json-metadata', device])).stdout) as {
+        keyslots: object;
+      }
+    ).keyslots;
+    t.same(Object.keys(keyslots), ['0'], 'the cluster key replaced the initial key in keyslot 0');
+    const test = await execa('cryptsetup', ['open', '--test-passphrase', '--key-file', '-', device], {
+      input: key,
+      reject: false,
+    });
+    t.equal(test.exitCode, 0, 'plain cryptsetup unlocks with the raw cluster key');
+  },
+);
 
 t.test('keys reach cryptsetup only on stdin or a key pipe, never on argv', async (t) => {
   const { dir, device } = await sparseVolume(t);
@@ -71,7 +79,7 @@ t.test('keys reach cryptsetup only on stdin or a key pipe, never on argv', async
   await disk.prepareNew();
   const key = randomBytes(32);
   const next = randomBytes(32);
-  await disk.bindClusterKey(key);
+  await disk.bindClusterKey(key, { measurementSalt: randomBytes(32), clusterId: randomBytes(32) });
   await disk.open(key);
   await disk.rekey(key, next);
   await disk.close();

@@ -73,7 +73,7 @@ t.test('open with the real runner: a wrong key is DISK_KEY_REJECTED on any host;
   });
   await setup.prepareNew();
   const key = randomBytes(32);
-  await setup.bindClusterKey(key);
+  await setup.bindClusterKey(key, { measurementSalt: randomBytes(32), clusterId: randomBytes(32) });
   await setup.close();
   const disk = await luksStateDisk({
     device,

@@ -15,6 +15,9 @@ export interface StateDiskFixture {
 
 type Setup = (t: Test) => Promise<StateDiskFixture>;
 
+/** The public cluster hint bindClusterKey stores with the key. */
+const HINT = { measurementSalt: Buffer.alloc(32, 0x5a), clusterId: Buffer.alloc(32, 0xc1) };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function stateDiskContract(t: Test, setup: Setup): void {
@@ -27,23 +30,27 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     t.same(await disk.probe(), { status: 'pending', uuid });
     await writeFile(join(disk.mountPoint, 'node-state.json'), '{}');
     const key = randomBytes(32);
-    await disk.bindClusterKey(key);
-    t.same(await disk.probe(), { status: 'initialized', uuid });
+    await disk.bindClusterKey(key, HINT);
+    t.same(await disk.probe(), { status: 'initialized', uuid, clusterHint: HINT });
     t.equal(await readFile(join(disk.mountPoint, 'node-state.json'), 'utf8'), '{}');
     await disk.close();
-    t.same(await (await fixture.instance()).probe(), { status: 'initialized', uuid }, 'survives a reboot');
+    t.same(
+      await (await fixture.instance()).probe(),
+      { status: 'initialized', uuid, clusterHint: HINT },
+      'survives a reboot',
+    );
   });
 
   t.test('an initialized disk is never reformatted; prepareNew leaves it as it was', async (t) => {
     const fixture = await setup(t);
     const disk = await fixture.instance();
     const { uuid } = await disk.prepareNew();
-    await disk.bindClusterKey(randomBytes(32));
+    await disk.bindClusterKey(randomBytes(32), HINT);
     await disk.close();
     const before = await fixture.snapshot();
     const rebooted = await fixture.instance();
     await t.rejects(rebooted.prepareNew(), { constructor: ConstellationError, code: 'DISK_ALREADY_INITIALIZED' });
-    t.same(await rebooted.probe(), { status: 'initialized', uuid });
+    t.same(await rebooted.probe(), { status: 'initialized', uuid, clusterHint: HINT });
     t.ok((await fixture.snapshot()).equals(before), 'header bytes unchanged');
   });
 
@@ -54,7 +61,7 @@ export function stateDiskContract(t: Test, setup: Setup): void {
       const disk = await fixture.instance();
       const { uuid } = await disk.prepareNew();
       const key = randomBytes(32);
-      await disk.bindClusterKey(key);
+      await disk.bindClusterKey(key, HINT);
       await disk.close();
       const before = await fixture.snapshot();
       const rebooted = await fixture.instance();
@@ -62,7 +69,7 @@ export function stateDiskContract(t: Test, setup: Setup): void {
       wrong[0] = (wrong[0] ?? 0) ^ 1;
       await t.rejects(rebooted.open(wrong), { constructor: ConstellationError, code: 'DISK_KEY_REJECTED' });
       t.ok((await fixture.snapshot()).equals(before), 'header bytes unchanged after a wrong key');
-      t.same(await rebooted.probe(), { status: 'initialized', uuid });
+      t.same(await rebooted.probe(), { status: 'initialized', uuid, clusterHint: HINT });
       t.same(await rebooted.open(key), { mountPoint: rebooted.mountPoint });
       await rebooted.close();
     },
@@ -88,15 +95,15 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     await disk.close();
     const rebooted = await fixture.instance();
     const before = await fixture.snapshot();
-    await t.rejects(rebooted.bindClusterKey(randomBytes(32)), {
+    await t.rejects(rebooted.bindClusterKey(randomBytes(32), HINT), {
       constructor: ConstellationError,
       code: 'DISK_NOT_PREPARED',
     });
     t.same(await rebooted.probe(), { status: 'pending', uuid });
     t.ok((await fixture.snapshot()).equals(before));
     const key = randomBytes(32);
-    await disk.bindClusterKey(key);
-    await t.rejects(disk.bindClusterKey(key), { constructor: ConstellationError, code: 'DISK_NOT_PREPARED' });
+    await disk.bindClusterKey(key, HINT);
+    await t.rejects(disk.bindClusterKey(key, HINT), { constructor: ConstellationError, code: 'DISK_NOT_PREPARED' });
   });
 
   t.test('markForReset: initialized → pending; the next prepareNew formats; the old key opens nothing', async (t) => {
@@ -104,9 +111,9 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     const disk = await fixture.instance();
     const { uuid } = await disk.prepareNew();
     const key = randomBytes(32);
-    await disk.bindClusterKey(key);
+    await disk.bindClusterKey(key, HINT);
     await disk.markForReset();
-    t.same(await disk.probe(), { status: 'pending', uuid });
+    t.same(await disk.probe(), { status: 'pending', uuid, clusterHint: HINT }, 'the hint stays until a reformat');
     await disk.close();
     const rebooted = await fixture.instance();
     await t.rejects(rebooted.open(key), { constructor: ConstellationError, code: 'DISK_NOT_INITIALIZED' });
@@ -124,7 +131,7 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     await disk.prepareNew();
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
-    await disk.bindClusterKey(oldKey);
+    await disk.bindClusterKey(oldKey, HINT);
     const before = await fixture.snapshot();
     await t.rejects(disk.rekey(randomBytes(32), newKey), {
       constructor: ConstellationError,
@@ -139,15 +146,14 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     await rebooted.close();
   });
 
-  t.test('cluster hint: only on an initialized disk, survives a reboot, equal rewrite changes nothing', async (t) => {
+  t.test('cluster hint: bound with the key, survives a reboot, equal rewrite changes nothing', async (t) => {
     const fixture = await setup(t);
     const disk = await fixture.instance();
     const { uuid } = await disk.prepareNew();
     const hint = { measurementSalt: randomBytes(32), clusterId: randomBytes(32) };
     await t.rejects(disk.writeClusterHint(hint), { constructor: ConstellationError, code: 'DISK_NOT_INITIALIZED' });
-    await disk.bindClusterKey(randomBytes(32));
-    t.same(await disk.probe(), { status: 'initialized', uuid }, 'no hint before one is written');
-    await disk.writeClusterHint(hint);
+    t.same(await disk.probe(), { status: 'pending', uuid }, 'no hint on a pending disk');
+    await disk.bindClusterKey(randomBytes(32), hint);
     await disk.close();
     const rebooted = await fixture.instance();
     t.same(await rebooted.probe(), { status: 'initialized', uuid, clusterHint: hint }, 'readable before open');
@@ -168,7 +174,7 @@ export function stateDiskContract(t: Test, setup: Setup): void {
     const disk = await fixture.instance();
     await disk.prepareNew();
     for (const bad of [Buffer.alloc(0), Buffer.alloc(8), 'a string key' as unknown as Buffer]) {
-      await t.rejects(disk.bindClusterKey(bad), { constructor: InputError, code: 'INVALID_ARGUMENT' });
+      await t.rejects(disk.bindClusterKey(bad, HINT), { constructor: InputError, code: 'INVALID_ARGUMENT' });
       await t.rejects(disk.open(bad), { constructor: InputError, code: 'INVALID_ARGUMENT' });
     }
     t.equal((await disk.probe()).status, 'pending');

@@ -199,8 +199,19 @@ t.test(
     const first = harness(t, {
       join: () => Promise.resolve({ role: 'worker', ticket: ticketFor(secret, salt, diskKey) }),
     });
+    let freshHintWrites = 0;
+    first.disk.writeClusterHint = () => {
+      freshHintWrites += 1;
+      return Promise.resolve();
+    };
     await bootNode(first.deps, new AbortController().signal);
     await first.disk.close();
+    t.equal(freshHintWrites, 0, 'a fresh node writes no separate hint');
+    t.match(
+      await directoryStateDisk({ dir: `${first.dir}/disk` }).probe(),
+      { status: 'initialized', clusterHint: { measurementSalt: salt, clusterId: deriveClusterId(secret, salt) } },
+      'it stored the hint with its disk key',
+    );
 
     const rejoins: Buffer[] = [];
     const resumedDisk = directoryStateDisk({ dir: `${first.dir}/disk` });

@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConstellationError, InputError } from '../../../lib/errors.js';
 import { imageManifestJson } from '../../../image/build/image-manifest.js';
-import { productionPackages } from '../../../image/build/node-app.js';
 import { osRelease } from '../../../image/build/os-release.js';
 import { withPasswordChangeDay } from '../../../image/build/root-tree.js';
 import { packagesList } from '../../../image/build/rootfs-stage.js';
@@ -33,22 +32,6 @@ t.test('the verity salt is fixed per version and differs between versions', (t) 
 
 t.test('packages.txt is sorted, one package per line', (t) => {
   t.equal(packagesList('zlib1g 1:1.2 amd64\n  bash 5.2 amd64\n\n'), 'bash 5.2 amd64\nzlib1g 1:1.2 amd64\n');
-  t.end();
-});
-
-t.test('production packages: only below node_modules, the project itself dropped, sorted and unique', (t) => {
-  const repo = '/r';
-  const out = [
-    repo,
-    join(repo, 'node_modules/yaml'),
-    join(repo, 'node_modules/@grpc/grpc-js'),
-    join(repo, 'node_modules/yaml'),
-    '/elsewhere/x',
-  ];
-  t.same(productionPackages(out.join('\n'), repo), [
-    join(repo, 'node_modules/@grpc/grpc-js'),
-    join(repo, 'node_modules/yaml'),
-  ]);
   t.end();
 });
 
