@@ -1,5 +1,5 @@
-// State disk on a 64 MiB sparse file with real cryptsetup: prepareNew (luksFormat + token + header round trip),
-// bindClusterKey (luksChangeKey + token in one header write), open (header validation + key check) and probe,
+// State disk on a 64 MiB sparse file with real cryptsetup: prepareNew (luksFormat + header copy + validation),
+// bindClusterKey (luksChangeKey + tokens 0 and 1 in one header write), open (header validation + key check) and probe,
 // best of 5, against the baseline of spawning `cryptsetup --version`. This host has no device-mapper, so the
 // mapping, mkfs and mount steps are stood in for (they cost nothing here); the figures are the cryptsetup work
 // a booting node pays. Run: node --import tsx bench/disk-format.ts
