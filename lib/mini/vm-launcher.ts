@@ -177,6 +177,8 @@ export async function powerOffVm(
   }
   const stopped = await stopOwnedProcess(layout.qemuPidFile, layout.bootDisk, 10_000);
   const outcome = shutDown ? 'shut-down' : stopped;
+  // QEMU ran the state disk with cache=unsafe (vm-spec.ts): its writes are durable on the host only from here.
+  if (outcome !== 'not-running') await syncFile(layout.stateDisk);
   await stopOwnedProcess(layout.swtpmPidFile, layout.tpmDir, 5_000);
   for (const socket of [layout.qmpSocket, layout.swtpmSocket]) await rm(socket, { force: true });
   if (outcome !== 'not-running') {
@@ -185,6 +187,20 @@ export async function powerOffVm(
     await appendNodeEvent(layout.events, { boot, source: 'machine', event: 'powered-off', outcome });
   }
   return outcome;
+}
+
+/** fsync of `path`; nothing when it does not exist. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (handle === undefined) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -47,6 +47,10 @@ t.test('boot order, devices and disks', (t) => {
   t.ok(drives.includes('if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd'));
   t.ok(drives.includes(`if=pflash,format=raw,unit=1,file=${layout.varsFile}`), 'the VM’s own NVRAM copy');
   t.ok(drives.includes(`if=none,id=boot,format=qcow2,file=${layout.bootDisk}`), 'the overlay, never the base');
+  t.ok(
+    drives.includes(`if=none,id=state,format=raw,cache=unsafe,file=${layout.stateDisk}`),
+    'guest flushes do not wait for the host disk (the file is synced at power-off)',
+  );
   t.notOk(
     args.some((arg) => arg.includes(spec.baseDisk)),
     'the base image is only the overlay’s backing file',
