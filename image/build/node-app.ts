@@ -13,7 +13,6 @@ export const BOOTSTRAPPER_BUNDLE = 'usr/lib/constellation/bootstrapper.mjs';
 export const ADDON_DIR = 'usr/lib/constellation/native';
 
 export interface NodeAppSources {
-  readonly repo: string;
   /** The Node binary copied into the image (the build host's own, by default process.execPath). */
   readonly nodeBinary: string;
   /** The native addons (*.node in native/build/Release). */
@@ -40,7 +39,7 @@ export async function nodeAppSources(repo: string, nodeBinary: string): Promise<
       `Expected the TPM addon in ${release}, found ${addons.length === 0 ? 'no addon' : addons.join(', ')}: run \`npm run build:native\``,
     );
   }
-  return { repo, nodeBinary, addons };
+  return { nodeBinary, addons };
 }
 
 /** Writes the Node binary, the bundled Bootstrapper and the addons into `tree` (the image root). */
