@@ -2,7 +2,7 @@
 // disk → out/image. Every stage is cached by a digest of its inputs (stage-cache.ts). Outputs are published by
 // rename, disk.raw last but one and image.json last, so a reader never sees a half-written image.
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   assembleUki,
@@ -23,6 +23,7 @@ import { kernelCommandLine, verityPartitionUuids } from './kernel-cmdline.js';
 import { installNodeApp, nodeAppSources } from './node-app.js';
 import { bundleBootstrapper } from './bootstrapper-bundle.js';
 import { osRelease } from './os-release.js';
+import { publish, writeAtomically } from './publish.js';
 import { ensureReleaseKey } from './release-key.js';
 import { normalizeRootTree } from './root-tree.js';
 import { buildRootfs, kernelVersion, PACKAGES_FILE, ROOTFS_TREE } from './rootfs-stage.js';
@@ -201,23 +202,4 @@ export async function buildImage(options: ImageBuildOptions): Promise<ImageBuild
   await writeAtomically(join(outDir, 'image.json'), imageManifestJson(manifest));
   await run('sync', ['--file-system', outDir]);
   return { manifest, stages: cache.records, kernelVersion: kernel, root };
-}
-
-async function publish(source: string, target: string, how: 'link' | 'copy'): Promise<void> {
-  const temporary = `${target}.tmp-${String(process.pid)}`;
-  await rm(temporary, { force: true });
-  if (how === 'link') {
-    await chmod(source, 0o444);
-    await link(source, temporary);
-  } else {
-    await copyFile(source, temporary);
-    await chmod(temporary, (await stat(source)).mode & 0o111 ? 0o755 : 0o644);
-  }
-  await rename(temporary, target);
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.tmp-${String(process.pid)}`;
-  await writeFile(temporary, content);
-  await rename(temporary, path);
 }

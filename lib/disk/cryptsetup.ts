@@ -101,13 +101,21 @@ export class Cryptsetup {
     }
   }
 
-  /** luksFormat with LUKS_FORMAT; integrity needs device-mapper even without the wipe (superblock format). */
-  async format(device: string, key: Buffer, options: { integrity: boolean }): Promise<void> {
+  /**
+   * luksFormat with LUKS_FORMAT, the header written detached to `options.header` (the data area of `device` starts
+   * at LUKS_FORMAT.dataOffsetBytes, as with an attached header); integrity needs device-mapper even without the
+   * wipe (cryptsetup formats the dm-integrity superblock and journal on `device` through a temporary mapping).
+   */
+  async format(device: string, key: Buffer, options: { integrity: boolean; header: string }): Promise<void> {
     const args = [
       'luksFormat',
       '--batch-mode',
       '--type',
       'luks2',
+      '--header',
+      options.header,
+      '--offset',
+      String(LUKS_FORMAT.dataOffsetBytes / 512), // 512-byte sectors, whatever the LUKS2 sector size
       '--cipher',
       LUKS_FORMAT.cipher,
       '--key-size',

@@ -16,6 +16,12 @@ export const LUKS_FORMAT = {
    * every operation copies the header through RAM (luks-state-disk.ts), and we only ever use keyslot 0.
    */
   keyslotsAreaBytes: 2 * 1024 * 1024,
+  /**
+   * Where the encrypted data starts: the two 16 KiB metadata copies and the keyslots area (2 MiB + 32 KiB),
+   * aligned up to 1 MiB, which is what cryptsetup picks for an attached header with these sizes. Given explicitly
+   * because a new disk's header is formatted detached, into a private copy, and written to the disk from there.
+   */
+  dataOffsetBytes: 3 * 1024 * 1024,
   integrity: 'hmac-sha256',
   pbkdf: { type: 'argon2id', memoryKiB: 1024, iterations: 4, parallel: 1 },
 } as const;

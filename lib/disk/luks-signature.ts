@@ -1,5 +1,7 @@
-// Whether a device carries any LUKS signature at all. "No header" must mean exactly that: a device whose header
-// is merely damaged (or tampered so cryptsetup cannot load it) is not blank and is never reformatted.
+// What we read from LUKS bytes ourselves instead of starting cryptsetup. Whether a device carries any LUKS
+// signature at all: "no header" must mean exactly that; a device whose header is merely damaged (or tampered so
+// cryptsetup cannot load it) is not blank and is never reformatted. The UUID and, for a header we formatted
+// ourselves, the JSON metadata of a LUKS2 header copy.
 import { open } from 'node:fs/promises';
 import { ConstellationError } from '../errors.js';
 import { STATE_DISK_ERROR_CODES } from './state-disk.js';
@@ -63,4 +65,26 @@ export function luks2HeaderUuid(header: Buffer): string | undefined {
     .subarray(0, end < 0 ? field.length : end)
     .toString('latin1')
     .toLowerCase();
+}
+
+const HDR_SIZE_OFFSET = 8;
+const BINARY_HEADER_BYTES = 4096;
+
+/**
+ * The JSON metadata of the primary LUKS2 header in `header` (parsed, not validated), or undefined when the bytes
+ * are not a LUKS2 header with a JSON area. Only for a header this process formatted into its private copy: a
+ * header from a disk goes through `cryptsetup luksDump`, which checks both copies' checksums and picks the one
+ * cryptsetup will use (an attacker could make the two copies disagree).
+ */
+export function ownLuks2Metadata(header: Buffer): unknown {
+  if (luks2HeaderUuid(header) === undefined) return undefined;
+  const size = header.readBigUInt64BE(HDR_SIZE_OFFSET);
+  if (size <= BigInt(BINARY_HEADER_BYTES) || size > BigInt(header.length)) return undefined;
+  const area = header.subarray(BINARY_HEADER_BYTES, Number(size));
+  const end = area.indexOf(0);
+  try {
+    return JSON.parse(area.subarray(0, end < 0 ? area.length : end).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }

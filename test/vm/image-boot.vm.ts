@@ -147,6 +147,11 @@ const agentLine = await waitFor('a JSON log line of the Bootstrapper agent on th
   return text.split('\n').find((l) => /bootstrapper-start\[\d+\]: \{/.test(l));
 });
 const agentSeconds = (Date.now() - started) / 1000;
+// preload-disk-crypto runs in the background of bootstrapper-start and says how it went in its last line.
+const preloadLine = await waitFor('the line of preload-disk-crypto on the console', async () => {
+  const text = await readFile(console0, 'utf8').catch(() => '');
+  return text.split('\n').find((l) => l.includes('preload-disk-crypto: '));
+});
 const consoleText = await readFile(console0, 'utf8');
 
 t.comment(
@@ -166,6 +171,11 @@ t.test('the UKI booted the measured command line with a dm-verity erofs root', (
 t.test('the Bootstrapper unit started with a DHCP address and its agent logs to the journal', (t) => {
   t.match(bootstrapperLine, /node address 10\.0\.2\.15 on en/);
   t.match(agentLine, /"(level|msg|message)"/);
+  t.end();
+});
+
+t.test('the kernel AEAD of the state disk was built before the Bootstrapper needs it', (t) => {
+  t.match(preloadLine, /preload-disk-crypto: kernel AEAD authenc\(hmac\(sha256\),xts\(aes\)\) ready/);
   t.end();
 });
 

@@ -124,6 +124,16 @@ t.test('VM cluster end to end: up, reboot + tamper, full stop + recover, down', 
     t.match(ek.w1, /^[0-9a-f]{64}$/);
     t.match(await milestonesOf('control-plane-0'), ['serving-init', 'initialized', 'services']);
     t.match(await milestonesOf('worker-0'), ['serving-init', 'joined', 'services']);
+    for (const node of report.nodes) {
+      const text = await readFile(layout.node(node.name).consoleLog, 'utf8');
+      t.match(
+        text,
+        /preload-disk-crypto: kernel AEAD authenc\(hmac\(sha256\),xts\(aes\)\) ready/,
+        `${node.name} preload`,
+      );
+      const prepared = /"msg":"state disk prepared for a new node".*?"seconds":([\d.]+)/.exec(text)?.[1];
+      t.comment(`${node.name}: first boot → mounted state disk ${prepared ?? '?'} s`);
+    }
   });
   if (id === '') return;
 

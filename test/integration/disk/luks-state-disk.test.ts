@@ -4,12 +4,13 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { luksStateDisk, stateDiskFromSetting } from '../../../lib/disk/index.js';
 import { stateDiskContract } from './state-disk-contract.js';
 import { simulatedDeviceMapper } from './simulated-device-mapper.js';
-import { headerBytes, sparseVolume } from './luks-volume.js';
+import { HEADER_BYTES, headerBytes, sparseVolume } from './luks-volume.js';
 
 // Real cryptsetup (argon2, header copies) on a machine shared with the rest of the suite: allow for load.
 t.setTimeout(300_000);
@@ -69,6 +70,34 @@ t.test(
       reject: false,
     });
     t.equal(test.exitCode, 0, 'plain cryptsetup unlocks with the raw cluster key');
+  },
+);
+
+t.test(
+  'a new header is formatted into the private copy and written in place: the disk an attached format gives',
+  async (t) => {
+    const { dir, device } = await sparseVolume(t);
+    await writeFile(device, Buffer.alloc(HEADER_BYTES, 0xa5), { flag: 'r+' }); // old bytes where the header goes
+    const runner = simulatedDeviceMapper();
+    const disk = await luksStateDisk({ device, mountPoint: join(dir, 'mnt'), integrity: false, cryptsetup: runner });
+    const { uuid } = await disk.prepareNew();
+    const format = runner.calls.find((call) => call.args[0] === 'luksFormat')?.args ?? [];
+    t.match(format[format.indexOf('--header') + 1], /^\/dev\/shm\/constellation-disk-/, 'formatted into RAM');
+    t.notOk(
+      runner.calls.some((call) => ['luksHeaderBackup', 'luksDump', 'luksHeaderRestore'].includes(call.args[0] ?? '')),
+      'no header round trip after the format',
+    );
+    const metadata = JSON.parse((await execa('cryptsetup', ['luksDump', '--dump-json-metadata', device])).stdout) as {
+      segments: Record<string, { offset: string }>;
+    };
+    t.equal(metadata.segments['0']?.offset, String(HEADER_BYTES), 'data at 3 MiB, as an attached header puts it');
+    t.equal((await execa('cryptsetup', ['luksUUID', device])).stdout, uuid);
+    const backup = join(dir, 'backup');
+    await execa('cryptsetup', ['luksHeaderBackup', device, '--header-backup-file', backup]);
+    const copy = await readFile(backup);
+    const area = await headerBytes(device);
+    t.ok(area.subarray(0, copy.length).equals(copy), 'the disk starts with exactly what cryptsetup backs up');
+    t.ok(area.subarray(copy.length).equals(Buffer.alloc(HEADER_BYTES - copy.length)), 'zeros up to the data area');
   },
 );
 

@@ -68,12 +68,17 @@ t.test('testKey: 0 true, 2 false, anything else an error', async (t) => {
 
 t.test('integrity format without device-mapper → DISK_INTEGRITY_UNSUPPORTED; format args carry no key', async (t) => {
   const noDm = answering({ exitCode: 1, stderr: 'Cannot initialize device-mapper.' });
-  await t.rejects(new Cryptsetup(noDm).format('/x', key, { integrity: true }), { code: 'DISK_INTEGRITY_UNSUPPORTED' });
+  await t.rejects(new Cryptsetup(noDm).format('/x', key, { integrity: true, header: '/h' }), {
+    code: 'DISK_INTEGRITY_UNSUPPORTED',
+  });
   const fine = answering({});
-  await new Cryptsetup(fine).format('/x', key, { integrity: false });
+  await new Cryptsetup(fine).format('/x', key, { integrity: false, header: '/h' });
   t.same(fine.args[0]?.slice(-3), ['--key-file', '-', '/x']);
   t.ok(fine.args[0]?.includes('aes-xts-plain64'));
   t.notOk(fine.args[0]?.includes('--integrity'));
+  const detached = fine.args[0] ?? [];
+  t.equal(detached[detached.indexOf('--header') + 1], '/h', 'the header goes to the private copy');
+  t.equal(detached[detached.indexOf('--offset') + 1], '6144', 'data at 3 MiB, in 512-byte sectors');
 });
 
 t.test('filesystem tools: missing → DISK_TOOL_MISSING, failing → DISK_COMMAND_FAILED', async (t) => {
