@@ -49,6 +49,8 @@ export interface LuksStateDiskOptions {
 }
 
 const INITIAL_KEY_BYTES = 32;
+/** The header copy's name inside a private workdir. */
+const HEADER_COPY = 'luks-header';
 const MAPPER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 type Inspection = StateDiskProbe;
@@ -90,7 +92,7 @@ class LuksStateDisk implements StateDisk {
       throw new ConstellationError(CODES.DISK_NOT_INITIALIZED, `Expected a LUKS header on ${this.#device}, found none`);
     }
     return withPrivateWorkdir(async (workdir) => {
-      const header = join(workdir, 'luks-header');
+      const header = join(workdir, HEADER_COPY);
       // Two processes instead of four (each costs about a second in a TCG guest): a header cryptsetup cannot back
       // up is classified by isLuks only then, and the UUID comes from the copy itself.
       try {
@@ -171,7 +173,7 @@ class LuksStateDisk implements StateDisk {
     // pending (as after an interrupted first boot), so the original's `diskIsInitialized: false` would only cost
     // a header round trip. bindClusterKey writes the token together with the key.
     const uuid = await withPrivateWorkdir(async (workdir) => {
-      const header = join(workdir, 'luks-header');
+      const header = join(workdir, HEADER_COPY);
       await this.#cryptsetup.format(this.#device, key, { integrity: this.#integrity, header });
       const bytes = await readFile(header);
       const formatted = luks2HeaderUuid(bytes);
