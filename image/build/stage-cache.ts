@@ -1,6 +1,7 @@
 // Build stages cached in out/image/.cache/<stage>-<key>/, keyed by a digest of their inputs. A stage is built in a
 // temporary directory and renamed into place only when it succeeded, so a half-built stage is never reused. One
-// entry per stage is kept (the root tree alone is ~800 MB).
+// entry per stage is kept (the root tree alone is ~800 MB), and the temporary directory of a build that was killed
+// (its process is gone) is removed by the next build of that stage: one such verity-root leftover held 921 MB.
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log/index.js';
@@ -21,6 +22,25 @@ export interface StageRecord {
 }
 
 const KEY_CHARS = 16;
+const TEMPORARY = /\.tmp-(\d+)$/;
+
+/** Whether process `pid` still runs (signal 0 checks without sending; EPERM means it runs as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An entry of `stage`: its one cached result, or a temporary directory of a build whose process has exited. */
+function replaced(entry: string, stage: string, name: string): boolean {
+  if (entry === name) return true;
+  if (!entry.startsWith(`${stage}-`)) return false;
+  const temporary = TEMPORARY.exec(entry);
+  return temporary === null || !running(Number(temporary[1]));
+}
 
 export class StageCache {
   readonly records: StageRecord[] = [];
@@ -54,9 +74,7 @@ export class StageCache {
       throw error;
     }
     for (const entry of existing) {
-      if (entry === name || (entry.startsWith(`${stage}-`) && !entry.includes('.tmp-'))) {
-        await rm(join(this.#options.dir, entry), { recursive: true, force: true });
-      }
+      if (replaced(entry, stage, name)) await rm(join(this.#options.dir, entry), { recursive: true, force: true });
     }
     await rename(temporary, dir);
     const seconds = (now() - started) / 1000;

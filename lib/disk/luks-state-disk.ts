@@ -18,7 +18,7 @@ import {
   STATE_DISK_TOKEN_ID,
   type ClusterHint,
 } from './disk-token.js';
-import { zeroDeviceEdges } from './device-edges.js';
+import { zeroDeviceHead } from './device-head.js';
 import { makeFilesystem, mountFilesystem, unmountFilesystem } from './filesystem.js';
 import { validateLuksHeader } from './luks-header-policy.js';
 import { hasLuksSignature, luks2HeaderUuid, ownLuks2Metadata } from './luks-signature.js';
@@ -147,7 +147,7 @@ class LuksStateDisk implements StateDisk {
     }
     if (fresh) {
       // dm-integrity without its wipe: never-written sectors read as I/O errors, so mkfs must not read any.
-      if (this.#integrity) await zeroDeviceEdges(mapped);
+      if (this.#integrity) await zeroDeviceHead(mapped);
       await makeFilesystem(this.#runner, mapped, { integrity: this.#integrity });
     }
     if (!this.#mounted) {

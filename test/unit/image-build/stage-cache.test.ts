@@ -1,6 +1,7 @@
-// Stage cache: reuse by key, rebuild with noCache, nothing left behind by a failed build, one entry per stage.
+// Stage cache: reuse by key, rebuild with noCache, nothing left by a failed or killed build, one entry per stage.
 import t, { type Test } from 'tap';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConstellationError } from '../../../lib/errors.js';
@@ -72,3 +73,19 @@ t.test('stages whose names share a prefix keep their own entries', async (t) => 
   await cache.stage('root', 'f'.repeat(64), () => Promise.resolve());
   t.same((await readdir(dir)).sort(), [`root-${'f'.repeat(16)}`, `rootfs-${'e'.repeat(16)}`]);
 });
+
+t.test(
+  "a killed build's temporary directory is removed by the next build of its stage, a running one's kept",
+  async (t) => {
+    const dir = await cacheDir(t);
+    const exited = spawnSync(process.execPath, ['-e', '']).pid; // a process that has certainly exited
+    t.ok(exited > 0, 'a pid');
+    const killed = `verity-root-${'1'.repeat(16)}.tmp-${String(exited)}`;
+    const live = `verity-root-${'2'.repeat(16)}.tmp-${String(process.ppid)}`;
+    const otherStage = `root-${'3'.repeat(16)}.tmp-${String(exited)}`;
+    for (const entry of [killed, live, otherStage]) await mkdir(join(dir, entry));
+    const cache = new StageCache({ dir, noCache: false, logger });
+    await cache.stage('verity-root', '4'.repeat(64), () => Promise.resolve());
+    t.same((await readdir(dir)).sort(), [otherStage, live, `verity-root-${'4'.repeat(16)}`].sort());
+  },
+);
