@@ -27,7 +27,7 @@ t.test('the raw state disk gets no inotify watch, finally, matched by that seria
 });
 
 t.test("the dm devices skipping udev's disk rules are the ones the LUKS backend maps", (t) => {
-  const rule = rules.find((line) => line.includes('DM_NAME'));
+  const rule = rules.find((line) => line.includes('ENV{DM_NAME}=="state'));
   // lib/disk: dm-crypt at /dev/mapper/state (the default mapper name), cryptsetup's dm-integrity below it at
   // <name>_dif.
   t.match(rule ?? '', 'ENV{DM_NAME}=="state|state_dif"');
@@ -35,8 +35,16 @@ t.test("the dm devices skipping udev's disk rules are the ones the LUKS backend 
   t.end();
 });
 
-t.test('nothing else: two rules, both for block devices only', (t) => {
-  t.equal(rules.length, 2);
+t.test("cryptsetup's temporary device is left alone by udev and systemd", (t) => {
+  const rule = rules.find((line) => line.includes('temporary-cryptsetup-'));
+  t.match(rule ?? '', 'ENV{DM_NAME}=="temporary-cryptsetup-*"');
+  t.match(rule ?? '', 'ENV{DM_UDEV_DISABLE_DISK_RULES_FLAG}="1"');
+  t.match(rule ?? '', 'ENV{DM_UDEV_DISABLE_OTHER_RULES_FLAG}="1"', '99-systemd.rules then sets SYSTEMD_READY=0');
+  t.end();
+});
+
+t.test('nothing else: three rules, all for block devices only', (t) => {
+  t.equal(rules.length, 3);
   for (const line of rules) t.match(line, /^SUBSYSTEM=="block", KERNEL=="(vd\*|dm-\[0-9\]\*)", /);
   t.end();
 });
