@@ -34,7 +34,10 @@ function running(pid: number): boolean {
   }
 }
 
-/** An entry of `stage`: its one cached result, or a temporary directory of a build whose process has exited. */
+/**
+ * Whether `entry` goes when `stage` publishes `name`: the stage's previous result under any key, or a temporary
+ * directory whose build process has exited (a running build's is kept, this build's own is renamed into place).
+ */
 function replaced(entry: string, stage: string, name: string): boolean {
   if (entry === name) return true;
   if (!entry.startsWith(`${stage}-`)) return false;
