@@ -42,6 +42,24 @@ export async function namespaces(): Promise<string[]> {
     .filter((name) => name !== '');
 }
 
+/**
+ * The host link that holds IPv4 `address`, from `ip -o -4 addr show` output ("3: cmini1a2b3c4d    inet 10.42.0.1/24
+ * ..."); undefined when none does.
+ */
+export function linkHoldingAddress(ipAddrOutput: string, address: string): string | undefined {
+  for (const line of ipAddrOutput.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    const inet = fields.indexOf('inet');
+    if (inet > 0 && fields[inet + 1]?.split('/')[0] === address) return fields[1]?.split('@')[0];
+  }
+  return undefined;
+}
+
+/** The host link that holds IPv4 `address` now, if any. */
+export async function hostLinkWithAddress(address: string): Promise<string | undefined> {
+  return linkHoldingAddress(await ip(['-o', '-4', 'addr', 'show']), address);
+}
+
 /** Whether a link of that name exists in the host's namespace (or in `namespace`). */
 export async function linkExists(name: string, namespace?: string): Promise<boolean> {
   const result = await ipQuiet([...(namespace === undefined ? [] : ['-n', namespace]), 'link', 'show', 'dev', name]);

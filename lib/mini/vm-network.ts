@@ -9,7 +9,7 @@ import { ConstellationError, InputError } from '../errors.js';
 import { startDetached } from '../local-cluster/detached-process.js';
 import { isAlive, sleep, stopOwnedProcess } from '../local-cluster/owned-process.js';
 import { writeRecordFile } from '../local-cluster/record-file.js';
-import { ip, ipQuiet, linkExists, MINI_NETWORK_FAILED, namespaces } from './ip-command.js';
+import { hostLinkWithAddress, ip, ipQuiet, linkExists, MINI_NETWORK_FAILED, namespaces } from './ip-command.js';
 
 export const BRIDGE = 'br0';
 /** The namespace end of the veth pair (names inside a namespace are its own). */
@@ -106,6 +106,24 @@ export function namespaceName(id: string): string {
   return `constellation-mini-${id}`;
 }
 
+/** MINI_NETWORK_EXISTS for a host address another link holds, with what to remove when no workspace knows it. */
+export function addressTaken(
+  network: VmNetwork,
+  holder: string,
+  hostNamespaces: readonly string[],
+): ConstellationError {
+  const id = /^cmini([0-9a-f]{8})$/.exec(holder)?.[1];
+  const namespace = id === undefined ? undefined : namespaceName(id);
+  const cleanup =
+    namespace === undefined
+      ? `free ${network.hostAddress} on ${holder}: every mini cluster's host end has it`
+      : `run 'constellation mini down --workspace <dir>' for the cluster that made it; if its workspace is gone, stop its QEMU, swtpm, dnsmasq and metadata service processes (their command lines name its workspace: 'pgrep -af /constellation-mini/') and run 'ip link del ${holder}'${hostNamespaces.includes(namespace) ? ` and 'ip netns del ${namespace}'` : ''}`;
+  return new ConstellationError(
+    'MINI_NETWORK_EXISTS',
+    `Expected ${network.hostAddress} (the host end of the mini network, where the metadata service listens) to be free, found it on link ${holder}${namespace === undefined ? '' : ` of another mini cluster (${namespace})`}: ${cleanup}`,
+  );
+}
+
 /** dnsmasq's configuration: DHCP only (no DNS), static leases only, no router (the segment is all there is). */
 export function dnsmasqConfig(network: VmNetwork, files: VmNetworkFiles): string {
   return [
@@ -139,6 +157,11 @@ export async function createVmNetwork(spec: VmNetworkSpec): Promise<VmNetwork> {
       `Expected no network namespace ${network.namespace} and no link ${network.hostVeth}, found one: run 'constellation mini down' for the cluster that made it`,
     );
   }
+  // The host end's address is the same for every cluster on the subnet, and the metadata service listens on it: a
+  // cluster still running (perhaps one whose workspace was deleted, so no 'mini down' can find it) would otherwise
+  // surface later as a metadata service that cannot listen.
+  const holder = await hostLinkWithAddress(network.hostAddress);
+  if (holder !== undefined) throw addressTaken(network, holder, await namespaces());
   await writeRecordFile(files.record, network);
   try {
     const ns = ['-n', network.namespace];

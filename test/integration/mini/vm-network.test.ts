@@ -56,6 +56,15 @@ t.test('namespace, bridge, veth, taps and dnsmasq: reachable both ways, removed 
     constructor: ConstellationError,
     code: 'MINI_NETWORK_EXISTS',
   });
+  // So is one with another id on the same subnet (as after a workspace deleted under a running cluster): the host
+  // address is taken, and the error names the link and namespace that hold it, before anything is created.
+  const otherId = 'e2e0c0df';
+  await t.rejects(createVmNetwork({ id: otherId, subnet: SUBNET, dir: join(dir, 'other'), leases: [] }), {
+    constructor: ConstellationError,
+    code: 'MINI_NETWORK_EXISTS',
+    message: new RegExp(`found it on link ${network.hostVeth} of another mini cluster \\(${network.namespace}\\)`),
+  });
+  t.notOk((await namespaces()).includes(`constellation-mini-${otherId}`), 'the refused network made no namespace');
 
   // Namespace → host: a server on the host's veth address, a client inside the namespace.
   const hostServer = createServer((socket) => socket.end('host-hello'));

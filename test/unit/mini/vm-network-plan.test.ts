@@ -2,7 +2,8 @@
 // interface names, and dnsmasq hands out static leases only, with no router and no DNS.
 import t from 'tap';
 import { InputError } from '../../../lib/errors.js';
-import { dnsmasqConfig, planVmNetwork, vmNetworkFiles } from '../../../lib/mini/vm-network.js';
+import { linkHoldingAddress } from '../../../lib/mini/ip-command.js';
+import { addressTaken, dnsmasqConfig, planVmNetwork, vmNetworkFiles } from '../../../lib/mini/vm-network.js';
 
 const leases = [
   { name: 'control-plane-0', mac: '52:54:00:ab:cd:00', address: '10.42.0.10' },
@@ -49,5 +50,42 @@ t.test('invalid input is refused, one field at a time', (t) => {
       name,
     );
   }
+  t.end();
+});
+
+// `ip -o -4 addr show` on a host where a cluster whose workspace was deleted still runs.
+const IP_ADDR = [
+  '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+  '4: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0\\       valid_lft forever preferred_lft forever',
+  '9: cminiffee0042@if8    inet 10.42.0.1/24 scope global cminiffee0042\\       valid_lft forever preferred_lft forever',
+].join('\n');
+
+t.test('the link holding an address, from ip -o -4 addr', (t) => {
+  t.equal(linkHoldingAddress(IP_ADDR, '10.42.0.1'), 'cminiffee0042');
+  t.equal(linkHoldingAddress(IP_ADDR, '192.0.2.2'), 'eth0');
+  t.equal(linkHoldingAddress(IP_ADDR, '10.42.0.10'), undefined, 'a prefix of another address is not that address');
+  t.equal(linkHoldingAddress(IP_ADDR, '10.42.0'), undefined);
+  t.equal(linkHoldingAddress('', '10.42.0.1'), undefined);
+  t.end();
+});
+
+t.test('a host address another cluster holds: named, with how to remove a cluster no workspace knows', (t) => {
+  const network = planVmNetwork({ id: 'abcd0123', subnet: '10.42.0', leases });
+  const orphan = addressTaken(network, 'cminiffee0042', ['constellation-mini-ffee0042']);
+  t.equal(orphan.code, 'MINI_NETWORK_EXISTS');
+  t.match(
+    orphan.message,
+    /^Expected 10\.42\.0\.1 \(the host end of the mini network, where the metadata service listens\) to be free, found it on link cminiffee0042 of another mini cluster \(constellation-mini-ffee0042\)/,
+  );
+  t.match(orphan.message, "'constellation mini down --workspace <dir>'");
+  t.match(orphan.message, "'pgrep -af /constellation-mini/'");
+  t.match(orphan.message, "'ip link del cminiffee0042' and 'ip netns del constellation-mini-ffee0042'");
+
+  const withoutNamespace = addressTaken(network, 'cminiffee0042', []);
+  t.notMatch(withoutNamespace.message, 'ip netns del', 'only what exists is named for removal');
+
+  const foreign = addressTaken(network, 'eth1', ['constellation-mini-ffee0042']);
+  t.match(foreign.message, /found it on link eth1: free 10\.42\.0\.1 on eth1/);
+  t.notMatch(foreign.message, 'another mini cluster');
   t.end();
 });
