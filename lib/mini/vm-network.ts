@@ -151,7 +151,8 @@ export async function createVmNetwork(spec: VmNetworkSpec): Promise<VmNetwork> {
   const network = planVmNetwork(spec);
   const files = vmNetworkFiles(spec.dir);
   await mkdir(resolve(spec.dir), { recursive: true });
-  if ((await namespaces()).includes(network.namespace) || (await linkExists(network.hostVeth))) {
+  const hostNamespaces = await namespaces();
+  if (hostNamespaces.includes(network.namespace) || (await linkExists(network.hostVeth))) {
     throw new ConstellationError(
       'MINI_NETWORK_EXISTS',
       `Expected no network namespace ${network.namespace} and no link ${network.hostVeth}, found one: run 'constellation mini down' for the cluster that made it`,
@@ -161,7 +162,7 @@ export async function createVmNetwork(spec: VmNetworkSpec): Promise<VmNetwork> {
   // cluster still running (perhaps one whose workspace was deleted, so no 'mini down' can find it) would otherwise
   // surface later as a metadata service that cannot listen.
   const holder = await hostLinkWithAddress(network.hostAddress);
-  if (holder !== undefined) throw addressTaken(network, holder, await namespaces());
+  if (holder !== undefined) throw addressTaken(network, holder, hostNamespaces);
   await writeRecordFile(files.record, network);
   try {
     const ns = ['-n', network.namespace];

@@ -3,17 +3,17 @@
 // libdevmapper waits on a semaphore) and while the cookie it matches decodes to the one flag the rule sets.
 import t from 'tap';
 import { execa } from 'execa';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { imageTreeUrl, readImageFile } from '../../helpers/image-tree.js';
 
-const imageFile = (path: string): Promise<string> =>
-  readFile(new URL(`../../../image/mkosi.extra/${path}`, import.meta.url), 'utf8');
-
-const rulesDir = new URL('../../../image/mkosi.extra/etc/udev/rules.d/', import.meta.url);
-const RULES = (await readdir(rulesDir)).find((name) => name.endsWith('-constellation-dm-unsynced.rules')) ?? '';
-const rules = (await imageFile(`etc/udev/rules.d/${RULES}`))
+const RULES =
+  (await readdir(imageTreeUrl('etc/udev/rules.d/'))).find((name) =>
+    name.endsWith('-constellation-dm-unsynced.rules'),
+  ) ?? '';
+const rules = (await readImageFile(`etc/udev/rules.d/${RULES}`))
   .split('\n')
   .filter((line) => line.trim() !== '' && !line.startsWith('#'));
-const unit = await imageFile('etc/systemd/system/constellation-bootstrapper.service');
+const unit = await readImageFile('etc/systemd/system/constellation-bootstrapper.service');
 
 // libdevmapper.h: DM_UDEV_PRIMARY_SOURCE_FLAG 0x0040, flags in the cookie's upper 16 bits (DM_UDEV_FLAGS_SHIFT).
 const PRIMARY_SOURCE_ONLY = 0x40 << 16;

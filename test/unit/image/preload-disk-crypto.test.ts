@@ -4,13 +4,10 @@
 // image-boot VM test (test/vm/image-boot.vm.ts), which checks its "ready" line.
 import t from 'tap';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
 import { LUKS_FORMAT } from '../../../lib/disk/index.js';
+import { readImageFile } from '../../helpers/image-tree.js';
 
-const script = await readFile(
-  new URL('../../../image/mkosi.extra/usr/lib/constellation/preload-disk-crypto', import.meta.url),
-  'utf8',
-);
+const script = await readImageFile('usr/lib/constellation/preload-disk-crypto');
 
 /** dm-crypt's kernel name for a LUKS2 cipher with integrity: "aes-xts-plain64" + "hmac-sha256" → authenc(...). */
 function kernelAead(cipher: string, integrity: string): string {

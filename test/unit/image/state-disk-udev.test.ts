@@ -2,16 +2,13 @@
 // device-mapper names the LUKS backend maps: if one side is renamed and the rule is not, the rule silently stops
 // matching and every first boot pays udev's probes again (about 0.5 s of a one-vCPU guest, measured).
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
 import { STATE_DISK_SERIAL } from '../../../lib/mini/vm-spec.js';
+import { readImageFile } from '../../helpers/image-tree.js';
 
-const imageFile = (path: string): Promise<string> =>
-  readFile(new URL(`../../../image/mkosi.extra/${path}`, import.meta.url), 'utf8');
-
-const rules = (await imageFile('etc/udev/rules.d/58-constellation-state-disk.rules'))
+const rules = (await readImageFile('etc/udev/rules.d/58-constellation-state-disk.rules'))
   .split('\n')
   .filter((line) => line.trim() !== '' && !line.startsWith('#'));
-const start = await imageFile('usr/lib/constellation/bootstrapper-start');
+const start = await readImageFile('usr/lib/constellation/bootstrapper-start');
 
 t.test('bootstrapper-start passes the virtio disk mini attaches with the state serial', (t) => {
   t.match(start, `--state-disk /dev/disk/by-id/virtio-${STATE_DISK_SERIAL} `);
